@@ -1,0 +1,194 @@
+"""HTTP access to one Salesforce org for one user: URLs, auth refresh, errors, API usage.
+
+Every data call goes to ``{instance_url}/services/data/v{api_version}/...`` with a timeout.
+A 401 triggers exactly one refresh (``grant_type=refresh_token``); the new credentials are
+handed to ``session.on_credentials_changed`` before the request is retried.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.cookiejar
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from connectors.base import CrmSession
+from connectors.errors import CrmAuthError, CrmError
+from connectors.salesforce import oauth
+from connectors.salesforce.responses import (
+    ApiUsage,
+    error_from_response,
+    parse_limit_info,
+    transport_error,
+)
+from connectors.salesforce.settings import SalesforceSettings
+
+log = logging.getLogger(__name__)
+
+_shared_lock = threading.Lock()
+_shared_http: requests.Session | None = None
+
+
+def shared_http_session() -> requests.Session:
+    """Return the process-wide pooled HTTP session (keep-alive saves a TLS handshake a call).
+
+    Cookies are refused: Salesforce sets browser cookies we never need, and a shared jar
+    must not carry anything from one user's call into another's.
+    """
+    global _shared_http
+    with _shared_lock:
+        if _shared_http is None:
+            http_session = requests.Session()
+            http_session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+            adapter = HTTPAdapter(pool_connections=16, pool_maxsize=32)
+            http_session.mount("https://", adapter)
+            http_session.mount("http://", adapter)
+            _shared_http = http_session
+        return _shared_http
+
+
+def close_shared_http_session() -> None:
+    """Close the pooled session (at exit, and in tests that stop fake servers)."""
+    global _shared_http
+    with _shared_lock:
+        if _shared_http is not None:
+            _shared_http.close()
+            _shared_http = None
+
+
+atexit.register(close_shared_http_session)
+
+
+def _path_only(url: str) -> str:
+    # Query strings hold phone numbers (SOSL) and other personal data: log the path only.
+    return urlsplit(url).path
+
+
+class SalesforceClient:
+    """Authenticated JSON calls to one org on behalf of ``session``'s user."""
+
+    def __init__(
+        self,
+        session: CrmSession,
+        http: requests.Session | None = None,
+        on_usage: Callable[[str, ApiUsage], None] | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = SalesforceSettings.from_config(session.config)
+        self.http = http or shared_http_session()
+        self.on_usage = on_usage
+        self.last_api_usage: ApiUsage | None = None
+        self.refreshed = False
+
+    @property
+    def instance_url(self) -> str:
+        """Return the org's instance URL (from the token response), without trailing slash."""
+        url = self.session.credentials.instance_url
+        if not url:
+            raise CrmAuthError("Salesforce credentials have no instance_url; reconnect Salesforce")
+        return url.rstrip("/")
+
+    def data_url(self, path: str) -> str:
+        """Return the absolute URL of a REST resource path such as ``sobjects/Task/``."""
+        return f"{self.instance_url}/services/data/v{self.settings.api_version}/{path.lstrip('/')}"
+
+    @staticmethod
+    def with_query(path: str, statement: str) -> str:
+        """Return ``path?q=<statement>`` percent-encoded so ``+``, ``{``, ``\\`` survive."""
+        return f"{path}?q={quote(statement, safe='')}"
+
+    # -- public verbs -------------------------------------------------------------------------
+
+    def get(self, path: str) -> Any:
+        """GET a data resource; return its decoded JSON."""
+        return self.request("GET", path)
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        """POST JSON to a data resource; return the decoded JSON response."""
+        return self.request("POST", path, json=body)
+
+    def patch(self, path: str, body: dict[str, Any]) -> Any:
+        """PATCH JSON to a data resource; return None for Salesforce's 204 No Content."""
+        return self.request("PATCH", path, json=body)
+
+    def get_absolute(self, url: str) -> Any:
+        """GET an absolute URL with the user's token (e.g. the identity URL)."""
+        return self.request("GET", url, absolute=True)
+
+    def request(
+        self, method: str, path: str, *, json: dict[str, Any] | None = None, absolute: bool = False
+    ) -> Any:
+        """Send a request, refreshing the token once on 401; return JSON or None (204).
+
+        Raises the ``connectors.errors`` class matching the failure.
+        """
+        response = self._send(method, path if absolute else self.data_url(path), json)
+        if response.status_code == 401:
+            self._refresh()
+            # The refresh may move us to another instance_url: rebuild the URL.
+            response = self._send(method, path if absolute else self.data_url(path), json)
+            if response.status_code == 401:
+                error = error_from_response(response)
+                raise CrmAuthError(f"{error.message} (after token refresh); reconnect Salesforce")
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise CrmError(
+                f"Salesforce returned a non-JSON response (HTTP {response.status_code})"
+            ) from None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        new_credentials = oauth.refresh_credentials(self.settings, self.session.credentials)
+        self.session.credentials = new_credentials
+        self.refreshed = True
+        # Persist at once: with refresh-token rotation the old token is already dead.
+        self.session.on_credentials_changed(new_credentials)
+
+    def _send(self, method: str, url: str, body: dict[str, Any] | None) -> requests.Response:
+        credentials = self.session.credentials
+        headers = {
+            "Authorization": f"{credentials.token_type or 'Bearer'} {credentials.access_token}",
+            "Accept": "application/json",
+        }
+        started = time.monotonic()
+        try:
+            response = self.http.request(
+                method,
+                url,
+                json=body,
+                headers=headers,
+                timeout=self.settings.timeout,
+                allow_redirects=False,
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            log.info("Salesforce %s %s failed: %s", method, _path_only(url), type(exc).__name__)
+            raise transport_error(exc) from None
+        except requests.RequestException as exc:
+            raise CrmError(f"Salesforce request failed: {type(exc).__name__}") from None
+        usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
+        if usage is not None:
+            self.last_api_usage = usage
+            if self.on_usage is not None:
+                self.on_usage(self.instance_url, usage)
+        log.debug(
+            "Salesforce %s %s -> %d in %.0f ms (api-usage %s)",
+            method,
+            _path_only(url),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            f"{usage.used}/{usage.limit}" if usage else "n/a",
+        )
+        return response

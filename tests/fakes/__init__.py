@@ -1,0 +1,1 @@
+"""Local HTTP fakes of external services, answering with the services' real payload shapes."""

@@ -1,0 +1,46 @@
+"""Sign-in and sign-out views."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, url_for
+
+from widget import security
+from widget.auth import bp
+from widget.auth.service import extensions_for_signin, sign_in
+from widget.errors import BadInput
+
+
+def _safe_next(value: str | None) -> str:
+    """Only same-site paths: never redirect a signed-in user to another origin."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return url_for("inbox.index")
+
+
+@bp.get("/signin")
+def signin():
+    """Return the sign-in page (the sandbox lists its demo extensions)."""
+    return render_template(
+        "auth/signin.html",
+        extensions=extensions_for_signin(current_app.config["PLATFORM"]),
+        next=_safe_next(request.args.get("next")),
+    )
+
+
+@bp.post("/signin")
+def signin_submit():
+    """Sign in and redirect to the widget, carrying a token for cookie-less iframes."""
+    raw = request.form.get("extension_id", "")
+    if not raw.isdigit():
+        raise BadInput("Choose one of the listed extensions.", "extension_id")
+    _, token = sign_in(int(raw), current_app.config["PLATFORM"])
+    target = _safe_next(request.form.get("next"))
+    separator = "&" if "?" in target else "?"
+    return redirect(f"{target}{separator}token={token}", code=303)
+
+
+@bp.post("/signout")
+def signout():
+    """Forget the session and return to the sign-in page."""
+    security.end_session()
+    return redirect(url_for("auth.signin"), code=303)

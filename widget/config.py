@@ -1,0 +1,145 @@
+"""Configuration: ``Config`` reads the environment, ``TestConfig`` is for the test-suite.
+
+Secrets are never defaults. Outside demo mode a missing ``SECRET_KEY`` or
+``TOKEN_ENCRYPTION_KEY`` stops start-up with a clear message; demo mode generates
+them once and keeps them in the instance folder so sessions survive restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+SALESFORCE_FRAME_ANCESTORS = (
+    "https://*.salesforce.com https://*.force.com https://*.lightning.force.com "
+    "https://*.visualforce.com https://*.salesforce-setup.com"
+)
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot start a safe server."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+class Config:
+    """Production defaults, overridden by environment variables (see README)."""
+
+    def __init__(self) -> None:
+        self.DEMO_MODE = _env_bool("SIDETALK_DEMO", False)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
+        self.TOKEN_ENCRYPTION_KEY = os.environ.get("TOKEN_ENCRYPTION_KEY", "")
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.PLATFORM = os.environ.get("SIDETALK_PLATFORM", "sandbox")
+        self.DEFAULT_CRM = os.environ.get("SIDETALK_DEFAULT_CRM", "local")
+        self.DEFAULT_REGION = os.environ.get("SIDETALK_DEFAULT_REGION", "US")
+        self.FRAME_ANCESTORS = os.environ.get(
+            "SIDETALK_FRAME_ANCESTORS", SALESFORCE_FRAME_ANCESTORS
+        )
+        self.WIDGET_TOKEN_MAX_AGE = _env_int("SIDETALK_WIDGET_TOKEN_MAX_AGE", 900)
+        self.PAGE_SIZE = _env_int("SIDETALK_PAGE_SIZE", 30)
+        self.MEDIA_DIR = os.environ.get("SIDETALK_MEDIA_DIR", "")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SESSION_COOKIE_NAME = "sidetalk_session"
+        # The widget lives in a third-party iframe: only SameSite=None cookies are sent
+        # there, and browsers that block third-party cookies still accept partitioned ones.
+        self.SESSION_COOKIE_SECURE = True
+        self.SESSION_COOKIE_SAMESITE = "None"
+        self.SESSION_COOKIE_PARTITIONED = True
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+        self.TESTING = False
+        self.SEED_DEMO = _env_bool("SIDETALK_SEED_DEMO", self.DEMO_MODE)
+
+    def finalize(self, instance_path: str) -> None:
+        """Fill instance-relative defaults and check secrets; raises ``ConfigError``."""
+        instance = Path(instance_path)
+        if not self.SQLALCHEMY_DATABASE_URI:
+            self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{instance / 'sidetalk.db'}"
+        self.SQLALCHEMY_DATABASE_URI = normalize_database_url(self.SQLALCHEMY_DATABASE_URI)
+        if not self.MEDIA_DIR:
+            self.MEDIA_DIR = str(instance / "media")
+        if self.DEMO_MODE:
+            self.SECRET_KEY = self.SECRET_KEY or _instance_secret(instance, "secret_key", _hex)
+            self.TOKEN_ENCRYPTION_KEY = self.TOKEN_ENCRYPTION_KEY or _instance_secret(
+                instance, "token_key", _fernet
+            )
+        missing = [n for n in ("SECRET_KEY", "TOKEN_ENCRYPTION_KEY") if not getattr(self, n)]
+        if missing:
+            raise ConfigError(
+                f"{' and '.join(missing)} must be set (or run the demo with SIDETALK_DEMO=1). "
+                "Generate a token key with: python -c "
+                "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            )
+        try:
+            Fernet(self.TOKEN_ENCRYPTION_KEY.encode())
+        except ValueError as exc:
+            raise ConfigError("TOKEN_ENCRYPTION_KEY is not a valid Fernet key") from exc
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+class TestConfig(Config):
+    """In-memory-ish settings for tests: a temporary SQLite file, fixed secrets."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, database_url: str = "", media_dir: str = "") -> None:
+        super().__init__()
+        self.TESTING = True
+        self.DEMO_MODE = False
+        self.SEED_DEMO = False
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+        self.TOKEN_ENCRYPTION_KEY = Fernet.generate_key().decode()
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.MEDIA_DIR = media_dir
+        self.REDIS_URL = ""
+
+
+def normalize_database_url(url: str) -> str:
+    """Return ``url`` with the psycopg 3 driver for plain ``postgres://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _hex() -> str:
+    return secrets.token_hex(32)
+
+
+def _fernet() -> str:
+    return Fernet.generate_key().decode()
+
+
+def _instance_secret(instance: Path, name: str, make) -> str:
+    """Return the secret stored in ``instance/name``, creating it (mode 0600) once."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value

@@ -1,0 +1,1 @@
+"""Names for numbers: the company directory and personal contacts (CRM contacts later)."""

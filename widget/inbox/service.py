@@ -1,0 +1,210 @@
+"""The message list and threads of one extension: filters, search, keyset pages, read state.
+
+Every function takes the signed-in ``Extension`` and never returns another extension's
+rows: a conversation id from someone else's mailbox is "not found", exactly as a
+conversation that does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from widget.contacts.service import addresses_matching, escape_like
+from widget.errors import BadInput
+from widget.extensions import db
+from widget.inbox.ingest import messages_changed, refresh_conversation
+from widget.models import (
+    Availability,
+    Channel,
+    Conversation,
+    Direction,
+    Extension,
+    Message,
+    ReadStatus,
+)
+from widget.models.types import utcnow
+from widget.platforms import get_platform
+
+TABS = ("all", "text", "voicemail", "fax", "pager")
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    tab: str = "all"
+    unread_only: bool = False
+    query: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> ListFilter:
+        """Build a filter from request arguments; raise ``BadInput`` for unknown values."""
+        tab = args.get("tab", "all") or "all"
+        if tab not in TABS:
+            raise BadInput(f"Unknown tab “{tab}”; choose one of {', '.join(TABS)}.", "tab")
+        query = (args.get("q") or "").strip()
+        if len(query) > MAX_QUERY_LENGTH:
+            raise BadInput(f"Search text is limited to {MAX_QUERY_LENGTH} characters.", "q")
+        unread = (args.get("unread") or "") in {"1", "true", "on"}
+        return cls(tab=tab, unread_only=unread, query=query)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Conversation]
+    next_cursor: str | None
+
+
+def encode_cursor(moment: datetime, row_id: int) -> str:
+    micros = int(moment.timestamp() * 1_000_000)
+    return base64.urlsafe_b64encode(f"{micros}:{row_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Return the (time, id) position in ``cursor``; ``BadInput`` when it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        micros, row_id = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
+        moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+        return moment, int(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadInput("The page position is not valid; reload the list.", "before") from None
+
+
+def after_cursor(time_column, id_column, moment: datetime, row_id: int):
+    """Rows strictly after (moment, row_id) in newest-first order.
+
+    The redundant ``time <= moment`` bounds the index range on SQLite and PostgreSQL
+    alike, so a deep page starts where the cursor is instead of scanning from the top.
+    """
+    return and_(
+        time_column <= moment,
+        or_(time_column < moment, id_column < row_id),
+    )
+
+
+def _search_condition(extension: Extension, query: str):
+    pattern = f"%{escape_like(query)}%"
+    conditions = [
+        Conversation.title.ilike(pattern, escape="\\"),
+        exists().where(
+            Message.conversation_id == Conversation.id,
+            Message.availability == Availability.ALIVE,
+            Message.subject.ilike(pattern, escape="\\"),
+        ),
+    ]
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= 3:
+        conditions.append(Conversation.participants.like(f"%{digits}%"))
+    for address in sorted(addresses_matching(extension, query))[:50]:
+        conditions.append(Conversation.participants.like(f"%,{escape_like(address)},%", "\\"))
+    return or_(*conditions)
+
+
+def list_conversations(
+    extension: Extension, flt: ListFilter, before: str | None = None, limit: int = 30
+) -> Page:
+    """Return one page of conversations, newest first, after the ``before`` cursor.
+
+    Keyset pagination on (last_message_at, id): the cost of a page does not depend on
+    its depth, and rows arriving meanwhile never shift or repeat the next page.
+    """
+    stmt = select(Conversation).where(
+        Conversation.extension_id == extension.id,
+        Conversation.availability == Availability.ALIVE,
+    )
+    if flt.tab != "all":
+        stmt = stmt.where(Conversation.channel == Channel(flt.tab))
+    if flt.unread_only:
+        stmt = stmt.where(Conversation.unread_count > 0)
+    if flt.query:
+        stmt = stmt.where(_search_condition(extension, flt.query))
+    if before:
+        moment, row_id = decode_cursor(before)
+        stmt = stmt.where(
+            after_cursor(Conversation.last_message_at, Conversation.id, moment, row_id)
+        )
+    stmt = stmt.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].id)
+    return Page(rows=rows, next_cursor=next_cursor)
+
+
+def unread_counts(extension: Extension) -> dict[str, int]:
+    """Return unread inbound messages per tab, ``all`` included."""
+    counts = dict.fromkeys(TABS, 0)
+    rows = db.session.execute(
+        select(Conversation.channel, func.sum(Conversation.unread_count))
+        .where(
+            Conversation.extension_id == extension.id,
+            Conversation.availability == Availability.ALIVE,
+            Conversation.unread_count > 0,
+        )
+        .group_by(Conversation.channel)
+    )
+    for channel, total in rows:
+        counts[Channel(channel).value] = int(total or 0)
+    counts["all"] = sum(counts[t] for t in TABS if t != "all")
+    return counts
+
+
+def get_conversation(extension: Extension, conversation_id: int) -> Conversation:
+    """Return the extension's conversation; ``BadInput(404)`` for anyone else's or none."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.extension_id != extension.id:
+        raise BadInput("That conversation does not exist.", status=404)
+    return conversation
+
+
+def thread_messages(
+    conversation: Conversation, before: str | None = None, limit: int = 50
+) -> tuple[list[Message], str | None]:
+    """Return up to ``limit`` alive messages, oldest first, and a cursor for earlier ones."""
+    stmt = select(Message).where(
+        Message.conversation_id == conversation.id, Message.availability == Availability.ALIVE
+    )
+    if before:
+        moment, row_id = decode_cursor(before)
+        stmt = stmt.where(after_cursor(Message.created_at, Message.id, moment, row_id))
+    newest_first = list(
+        db.session.scalars(
+            stmt.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)
+        )
+    )
+    earlier = None
+    if len(newest_first) > limit:
+        newest_first = newest_first[:limit]
+        earlier = encode_cursor(newest_first[-1].created_at, newest_first[-1].id)
+    return list(reversed(newest_first)), earlier
+
+
+def mark_conversation_read(extension: Extension, conversation: Conversation) -> int:
+    """Mark every unread inbound message of the conversation read; return how many changed."""
+    unread = list(
+        db.session.scalars(
+            select(Message).where(
+                Message.conversation_id == conversation.id,
+                Message.extension_id == extension.id,
+                Message.read_status == ReadStatus.UNREAD,
+                Message.direction == Direction.INBOUND,
+            )
+        )
+    )
+    if not unread:
+        return 0
+    now = utcnow()
+    for message in unread:
+        message.read_status = ReadStatus.READ
+        message.last_modified_at = max(now, message.last_modified_at)
+    refresh_conversation(conversation)
+    get_platform().update_read_status(extension, unread, read=True)
+    db.session.commit()
+    messages_changed.send(extension, message_ids=[m.id for m in unread], reason="read")
+    return len(unread)
