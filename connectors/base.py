@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 AuthType = Literal["oauth", "apiKey", "none"]
 LogFormat = Literal["text/plain", "text/html", "text/markdown"]
@@ -158,12 +158,11 @@ class Connector(ABC):
 
     def get_auth_type(self) -> AuthType:
         """Return ``"oauth"``, ``"apiKey"`` or ``"none"`` (default: the manifest's auth type)."""
-        auth_type = self._platform_manifest().get("auth", {}).get("type", "none")
-        return auth_type  # type: ignore[no-any-return]
+        return cast(AuthType, self._platform_manifest().get("auth", {}).get("type", "none"))
 
     def get_log_format_type(self) -> LogFormat:
         """Return the MIME type log bodies must be composed in (default: manifest logFormat)."""
-        return self._platform_manifest().get("logFormat", "text/plain")  # type: ignore[no-any-return]
+        return cast(LogFormat, self._platform_manifest().get("logFormat", "text/plain"))
 
     # -- authentication ----------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ def backoff_delay(
     retry_after: float | None = None,
     base: float = 1.0,
     cap: float = 300.0,
-    rng: _Uniform = random,  # type: ignore[assignment]
+    rng: _Uniform = random,
 ) -> float:
     """Return how many seconds to wait before retry number ``attempt`` (0-based).
 
@@ -53,7 +53,7 @@ def call_with_retries(
     *,
     attempts: int = 4,
     sleep: Callable[[float], None] = time.sleep,
-    rng: _Uniform = random,  # type: ignore[assignment]
+    rng: _Uniform = random,
     base: float = 1.0,
     cap: float = 300.0,
 ) -> T:

@@ -54,6 +54,30 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
+    # slot:blueprints (capabilities register their blueprint here, one line each)
+    from connectors.local.pages import bp as local_crm_bp
+    from widget.crm_logging import autolog as crm_autolog
+    from widget.crm_logging import tasks as crm_tasks  # noqa: F401 (registers the Huey tasks)
+
+    app.register_blueprint(local_crm_bp)
+    crm_autolog.init_app(app)
+    from widget.compose import bp as compose_bp
+
+    app.register_blueprint(compose_bp)
+    from widget.realtime import bp as realtime_bp
+
+    app.register_blueprint(realtime_bp)
+    from widget.crm_connect import bp as crm_connect_bp
+    from widget.crm_logging import bp as crm_logging_bp
+
+    app.register_blueprint(crm_logging_bp)
+    app.register_blueprint(crm_connect_bp)
+    from widget.sms_templates import bp as sms_templates_bp
+
+    app.register_blueprint(sms_templates_bp)
+    from widget.lifecycle import bp as lifecycle_bp
+
+    app.register_blueprint(lifecycle_bp)
     if app.config["PLATFORM"] == "sandbox":
         from widget.sandbox import bp as sandbox_bp
 

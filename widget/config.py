@@ -30,6 +30,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -51,6 +58,25 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.PLATFORM = os.environ.get("SIDETALK_PLATFORM", "sandbox")
         self.DEFAULT_CRM = os.environ.get("SIDETALK_DEFAULT_CRM", "local")
+        # CRM logging (widget/crm_logging): CRM bodies carry absolute, long-lived media links.
+        self.PUBLIC_URL = os.environ.get("SIDETALK_PUBLIC_URL", "http://127.0.0.1:5000")
+        self.CRM_MEDIA_LINK_MAX_AGE = _env_int("SIDETALK_CRM_MEDIA_LINK_MAX_AGE", 30 * 86400)
+        # A CRM write waits this long after the last message of a burst (at most the max).
+        self.CRM_LOG_COALESCE_SECONDS = _env_int("SIDETALK_CRM_LOG_COALESCE_SECONDS", 2)
+        self.CRM_LOG_COALESCE_MAX_SECONDS = _env_int("SIDETALK_CRM_LOG_COALESCE_MAX_SECONDS", 30)
+        self.CRM_LOG_MAX_ATTEMPTS = _env_int("SIDETALK_CRM_LOG_MAX_ATTEMPTS", 8)
+        self.CRM_MATCH_CACHE_SECONDS = _env_int("SIDETALK_CRM_MATCH_CACHE_SECONDS", 300)
+        self.CRM_HTTP_TIMEOUT = _env_int("SIDETALK_CRM_HTTP_TIMEOUT", 10)
+        # Salesforce connected app (widget/crm_connect); reaches the connector as client_id,
+        # client_secret and login_url (test.salesforce.com for sandbox orgs).
+        self.SALESFORCE_CLIENT_ID = os.environ.get("SALESFORCE_CLIENT_ID", "")
+        self.SALESFORCE_CLIENT_SECRET = os.environ.get("SALESFORCE_CLIENT_SECRET", "")
+        self.SALESFORCE_LOGIN_URL = os.environ.get(
+            "SALESFORCE_LOGIN_URL", "https://login.salesforce.com"
+        )
+        # The callback URL registered in the connected app; default: this server's own
+        # /crm/connect/salesforce/callback (set it when a proxy changes scheme or host).
+        self.SALESFORCE_REDIRECT_URI = os.environ.get("SALESFORCE_REDIRECT_URI", "")
         self.DEFAULT_REGION = os.environ.get("SIDETALK_DEFAULT_REGION", "US")
         self.FRAME_ANCESTORS = os.environ.get(
             "SIDETALK_FRAME_ANCESTORS", SALESFORCE_FRAME_ANCESTORS
@@ -58,6 +84,9 @@ class Config:
         self.WIDGET_TOKEN_MAX_AGE = _env_int("SIDETALK_WIDGET_TOKEN_MAX_AGE", 900)
         self.PAGE_SIZE = _env_int("SIDETALK_PAGE_SIZE", 30)
         self.MEDIA_DIR = os.environ.get("SIDETALK_MEDIA_DIR", "")
+        # Deleted messages stay restorable this long, then the sweeper purges them.
+        self.DELETED_RETENTION_DAYS = _env_int("SIDETALK_DELETED_RETENTION_DAYS", 5)
+        self.PURGE_INTERVAL_MINUTES = _env_int("SIDETALK_PURGE_INTERVAL_MINUTES", 15)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SESSION_COOKIE_NAME = "sidetalk_session"
         # The widget lives in a third-party iframe: only SameSite=None cookies are sent
@@ -69,6 +98,21 @@ class Config:
         self.MAX_CONTENT_LENGTH = 12 * 1024 * 1024
         self.TESTING = False
         self.SEED_DEMO = _env_bool("SIDETALK_SEED_DEMO", self.DEMO_MODE)
+        # Sending (compose): outbound status is polled from the platform this often (the
+        # sandbox's simulated carrier moves one step per poll), at most this many times.
+        self.DELIVERY_POLL_SECONDS = _env_int("SIDETALK_DELIVERY_POLL_SECONDS", 2)
+        self.DELIVERY_POLL_ATTEMPTS = _env_int("SIDETALK_DELIVERY_POLL_ATTEMPTS", 30)
+        self.MMS_MAX_BYTES = _env_int("SIDETALK_MMS_MAX_BYTES", 600 * 1024)
+        self.UPLOAD_MAX_BYTES = _env_int("SIDETALK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+        self.IMAGE_MAX_PIXELS = _env_int("SIDETALK_IMAGE_MAX_PIXELS", 40_000_000)
+        # Sandbox numbers (comma-separated prefixes) whose texts fail, for demos and tests:
+        # DeliveryFailed after Sent, or SendingFailed straight from Queued.
+        self.SANDBOX_FAILING_NUMBERS = _env_list(
+            "SIDETALK_SANDBOX_FAILING_NUMBERS", ["+1202555019"]
+        )
+        self.SANDBOX_UNSENDABLE_NUMBERS = _env_list(
+            "SIDETALK_SANDBOX_UNSENDABLE_NUMBERS", ["+1202555018"]
+        )
 
     def finalize(self, instance_path: str) -> None:
         """Fill instance-relative defaults and check secrets; raises ``ConfigError``."""
@@ -114,6 +158,10 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.MEDIA_DIR = media_dir
         self.REDIS_URL = ""
+        # Tasks run inline (huey immediate): simulated delivery completes within the request.
+        self.DELIVERY_POLL_SECONDS = 0
+        # CRM writes are not held back to coalesce bursts (tests that coalesce set it).
+        self.CRM_LOG_COALESCE_SECONDS = 0
 
 
 def normalize_database_url(url: str) -> str:

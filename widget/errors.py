@@ -39,9 +39,9 @@ def wants_json() -> bool:
 def error_response(status: int, message: str, field: str | None = None):
     """Return the error in the form this request understands."""
     if wants_json():
-        body: dict[str, object] = {"error": {"status": status, "message": message}}
-        if field:
-            body["error"]["field"] = field  # type: ignore[index]
+        # ``field`` is always present (null when the error is not about one field), so
+        # scripts can read it without checking for the key first.
+        body = {"error": {"status": status, "message": message, "field": field}}
         return jsonify(body), status
     if htmx_support.is_htmx_request():
         html = render_template("errors/error.html", status=status, message=message, fragment=True)

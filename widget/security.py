@@ -122,9 +122,15 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _identify_and_protect():
         g.identity = _resolve_identity()
+        # An app context can outlive a request (tests, CLI): never reuse its signed-in user.
+        g.pop("extension", None)
         if request.method in UNSAFE_METHODS:
             view = app.view_functions.get(request.endpoint or "")
             if view is not None and not getattr(view, "csrf_exempt", False):
+                if g.identity is None and htmx_support.sent_token():
+                    # The widget token expired or is forged: signing in again is the fix,
+                    # which a 401 says (a CSRF 403 would ask for a reload, in vain).
+                    abort(401, "Sign in first: your session has expired.")
                 _check_csrf(g.identity)
 
     @app.after_request
@@ -132,8 +138,9 @@ def init_app(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/widget"):
-            # Framed by CRM pages: only the configured CRM origins may embed it.
+        if request.path.startswith(("/widget", "/auth/")):
+            # Framed by CRM pages (signing in happens inside the frame too): only the
+            # configured CRM origins may embed it.
             ancestors = app.config["FRAME_ANCESTORS"]
             if app.config.get("DEMO_MODE") or app.config.get("TESTING"):
                 ancestors = f"'self' http://127.0.0.1:* http://localhost:* {ancestors}"

@@ -36,6 +36,7 @@ from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.contacts import contact_fields
 from connectors.salesforce.related import (
     RELATED_FIELD,
+    AccountRelated,
     account_ids,
     build_related_soql,
     options_for,
@@ -147,7 +148,7 @@ class SalesforceConnector(Connector):
         payload = client.get(client.with_query("search/", build_phone_sosl(phone_e164)))
         hits = to_hits(payload, client.instance_url, phone_e164)
         ids = account_ids(hits)
-        related = {}
+        related: dict[str, AccountRelated] = {}
         if ids:
             related = parse_related(
                 client.get(client.with_query("query/", build_related_soql(ids)))

@@ -71,6 +71,14 @@ def _path_only(url: str) -> str:
     return urlsplit(url).path
 
 
+def _session_rejected(response: requests.Response) -> bool:
+    """Return True when the access token was refused (401, or the identity URL's 403)."""
+    if response.status_code == 401:
+        return True
+    # The identity service answers an expired token with 403 "Bad_OAuth_Token" (plain text).
+    return response.status_code == 403 and response.text.strip() == "Bad_OAuth_Token"
+
+
 class SalesforceClient:
     """Authenticated JSON calls to one org on behalf of ``session``'s user."""
 
@@ -85,7 +93,6 @@ class SalesforceClient:
         self.http = http or shared_http_session()
         self.on_usage = on_usage
         self.last_api_usage: ApiUsage | None = None
-        self.refreshed = False
 
     @property
     def instance_url(self) -> str:
@@ -130,11 +137,11 @@ class SalesforceClient:
         Raises the ``connectors.errors`` class matching the failure.
         """
         response = self._send(method, path if absolute else self.data_url(path), json)
-        if response.status_code == 401:
+        if _session_rejected(response):
             self._refresh()
             # The refresh may move us to another instance_url: rebuild the URL.
             response = self._send(method, path if absolute else self.data_url(path), json)
-            if response.status_code == 401:
+            if _session_rejected(response):
                 error = error_from_response(response)
                 raise CrmAuthError(f"{error.message} (after token refresh); reconnect Salesforce")
         if response.status_code >= 400:
@@ -153,7 +160,6 @@ class SalesforceClient:
     def _refresh(self) -> None:
         new_credentials = oauth.refresh_credentials(self.settings, self.session.credentials)
         self.session.credentials = new_credentials
-        self.refreshed = True
         # Persist at once: with refresh-token rotation the old token is already dead.
         self.session.on_credentials_changed(new_credentials)
 

@@ -114,7 +114,8 @@ def reconcile_soql(log_key: str) -> str:
 def subject_for(log: MessageLogWrite) -> str:
     """Return the Subject: the user's ``subjectOverride`` when given, cut to 255 chars."""
     override = str(log.additional_submission.get("subjectOverride") or "").strip()
-    return truncate(override or log.subject, SUBJECT_MAX)
+    # A subject is one line in every Salesforce list view: fold newlines and runs of spaces.
+    return truncate(" ".join((override or log.subject).split()), SUBJECT_MAX)
 
 
 def who_and_what(log: MessageLogWrite) -> tuple[str | None, str | None]:
@@ -157,7 +158,8 @@ def task_for_create(log: MessageLogWrite) -> dict[str, Any]:
 def task_for_update(log: MessageLogWrite) -> dict[str, Any]:
     """Return the JSON body of ``PATCH /sobjects/Task/{id}`` (never TaskSubtype: create-only).
 
-    Priority is sent only when the user chose one, so a change made in Salesforce survives.
+    Priority is sent only when the user chose one, and WhatId only when there is one, so
+    edits made in Salesforce survive (an empty "Related to" does not clear WhatId).
     """
     _, what = who_and_what(log)
     body: dict[str, Any] = {

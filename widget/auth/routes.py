@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from widget import security
+from widget import htmx_support, security
 from widget.auth import bp
 from widget.auth.service import extensions_for_signin, sign_in
 from widget.errors import BadInput
 
 
 def _safe_next(value: str | None) -> str:
-    """Only same-site paths: never redirect a signed-in user to another origin."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """Only same-site paths: never redirect a signed-in user (and their token) elsewhere.
+
+    Browsers drop tabs and newlines inside URLs, so "/<TAB>/evil.example" would become
+    "//evil.example": any whitespace or control character refuses the value outright.
+    """
+    if not value or not value.isprintable() or any(ch.isspace() for ch in value):
+        return url_for("inbox.index")
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return url_for("inbox.index")
 
@@ -41,6 +47,10 @@ def signin_submit():
 
 @bp.post("/signout")
 def signout():
-    """Forget the session and return to the sign-in page."""
+    """Forget the session and go to the sign-in page (``HX-Redirect`` for htmx calls)."""
     security.end_session()
-    return redirect(url_for("auth.signin"), code=303)
+    target = url_for("auth.signin")
+    if htmx_support.is_htmx_request():
+        # A 303 would be followed inside the XHR and swapped into the form.
+        return htmx_support.redirect(htmx_support.make_fragment_response(""), target)
+    return redirect(target, code=303)

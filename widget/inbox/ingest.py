@@ -34,6 +34,9 @@ from widget.platforms.records import ParsedRecord, RecordError, parse_record
 _signals = Namespace()
 # Sent after the commit that made the change visible: receivers may publish events.
 messages_changed = _signals.signal("messages-changed")
+# Sent inside the ingesting transaction, before the commit, for every new message: what a
+# receiver records (e.g. an SMS opt-out) commits or rolls back together with the message.
+message_ingested = _signals.signal("message-ingested")
 
 PREVIEW_LENGTH = 140
 
@@ -66,8 +69,21 @@ def participants_key(addresses: list[str]) -> str:
 
 
 def _conversation_for(extension: Extension, parsed: ParsedRecord) -> Conversation:
-    others = other_parties(extension, parsed)
     channel = CHANNEL_OF_TYPE[parsed.type]
+    if parsed.conversation_id:
+        # A group conversation Sidetalk created (a pager group) keeps its thread when its
+        # members change, so the platform's conversation id finds it before the members do.
+        group = db.session.scalar(
+            select(Conversation).where(
+                Conversation.extension_id == extension.id,
+                Conversation.channel == channel,
+                Conversation.kind == ConversationKind.GROUP,
+                Conversation.platform_conversation_id == parsed.conversation_id,
+            )
+        )
+        if group is not None:
+            return group
+    others = other_parties(extension, parsed)
     key = participants_key(others)
     found = db.session.scalar(
         select(Conversation).where(
@@ -199,6 +215,7 @@ def ingest_record(
                 raise
         else:
             refresh_conversation(conversation)
+            message_ingested.send(extension, message=message)
             return IngestResult(message=message, created=True, changed=True)
     if existing.extension_id != extension.id:
         raise RecordError("the record belongs to another extension's mailbox")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from widget.contacts.service import names_for
 from widget.extensions import db
@@ -32,8 +34,13 @@ class RowView:
     document_url: str | None = None
 
 
+# Formatting parses the number with phonenumbers (the costliest step of a list row);
+# a number always formats the same way for a region, so keep the answers.
+_display = functools.lru_cache(maxsize=4096)(display)
+
+
 def _label(address: str, names: dict[str, str]) -> str:
-    return names.get(address) or display(address, current_app.config["DEFAULT_REGION"])
+    return names.get(address) or _display(address, current_app.config["DEFAULT_REGION"])
 
 
 def conversation_title(conversation: Conversation, names: dict[str, str]) -> str:
@@ -65,11 +72,40 @@ def read_media_signature(sig: str, attachment_id: int) -> int | None:
     """Return the extension id a media link was signed for, if it is valid for this file."""
     if not sig:
         return None
-    try:
-        signed_id, owner = _media_signer().loads(sig, max_age=MEDIA_LINK_MAX_AGE)
-    except (BadSignature, SignatureExpired, ValueError, TypeError):
-        return None
-    return owner if signed_id == attachment_id and isinstance(owner, int) else None
+    # Widget links live hours; links written into CRM bodies (crm_media_url) live weeks.
+    signers = (
+        (_media_signer(), MEDIA_LINK_MAX_AGE),
+        (_crm_media_signer(), current_app.config["CRM_MEDIA_LINK_MAX_AGE"]),
+    )
+    for signer, max_age in signers:
+        try:
+            signed_id, owner = signer.loads(sig, max_age=max_age)
+        except (BadSignature, SignatureExpired, ValueError, TypeError):
+            continue
+        return owner if signed_id == attachment_id and isinstance(owner, int) else None
+    return None
+
+
+def _crm_media_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sidetalk-crm-media")
+
+
+def crm_media_url(attachment: Attachment, download: bool = False) -> str:
+    """Return an absolute link to the attachment for a CRM log body.
+
+    A CRM user opens it days later from another browser, so it is built on
+    ``PUBLIC_URL`` (no request needed: logging runs in background tasks), signed for
+    this one attachment with its own salt, and valid ``CRM_MEDIA_LINK_MAX_AGE`` seconds.
+    """
+    sig = _crm_media_signer().dumps([attachment.id, attachment.message.extension_id])
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        public.netloc, script_name=public.path or "/", url_scheme=public.scheme or "http"
+    )
+    values: dict[str, object] = {"attachment_id": attachment.id, "sig": sig}
+    if download:
+        values["download"] = "1"
+    return adapter.build("inbox.attachment", values, force_external=True)
 
 
 def _latest_media(extension: Extension, conversations: list[Conversation]) -> dict[int, Attachment]:
@@ -77,16 +113,30 @@ def _latest_media(extension: Extension, conversations: list[Conversation]) -> di
     ids = [c.id for c in conversations if c.channel in (Channel.VOICEMAIL, Channel.FAX)]
     if not ids:
         return {}
+    kinds = ("AudioRecording", "RenderedDocument")
+    # One message per conversation, found by walking ix_messages_thread newest-first and
+    # stopping at the first hit: the cost is per row shown, not per message in the threads.
+    newest_with_media = (
+        select(Message.id)
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.extension_id == extension.id,
+            Message.availability == Availability.ALIVE,
+            exists().where(Attachment.message_id == Message.id, Attachment.kind.in_(kinds)),
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(Message.conversation_id, Attachment)
         .join(Attachment, Attachment.message_id == Message.id)
         .where(
-            Message.conversation_id.in_(ids),
-            Message.extension_id == extension.id,
-            Message.availability == Availability.ALIVE,
-            Attachment.kind.in_(("AudioRecording", "RenderedDocument")),
+            Message.id.in_(select(newest_with_media).where(Conversation.id.in_(ids))),
+            Attachment.kind.in_(kinds),
         )
-        .order_by(Message.created_at.desc(), Message.id.desc())
+        .order_by(Attachment.id)
     )
     latest: dict[int, Attachment] = {}
     for conversation_id, attachment in rows:

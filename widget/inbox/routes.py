@@ -27,7 +27,7 @@ from widget.inbox.service import (
     thread_messages,
     unread_counts,
 )
-from widget.models import Attachment, Extension, Message
+from widget.models import Attachment, Availability, Extension, Message
 from widget.platforms import get_platform
 
 PAGE = "inbox/widget.html"
@@ -127,6 +127,8 @@ def attachment(attachment_id: int):
     }
     if found is None or message is None or not allowed:
         raise BadInput("That file does not exist.", status=404)
+    if message.availability == Availability.PURGED:
+        raise BadInput("That file was removed when its deleted message was purged.", status=410)
     if found.storage_path is None:
         owner = db.session.get(Extension, message.extension_id)
         found.storage_path = media.store_bytes(get_platform().fetch_attachment(owner, found))

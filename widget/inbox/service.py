@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 
 from widget.contacts.service import addresses_matching, escape_like
@@ -39,6 +40,7 @@ class ListFilter:
     tab: str = "all"
     unread_only: bool = False
     query: str = ""
+    deleted: bool = False  # the "Deleted" view: conversations with restorable messages
 
     @classmethod
     def from_args(cls, args) -> ListFilter:
@@ -50,7 +52,8 @@ class ListFilter:
         if len(query) > MAX_QUERY_LENGTH:
             raise BadInput(f"Search text is limited to {MAX_QUERY_LENGTH} characters.", "q")
         unread = (args.get("unread") or "") in {"1", "true", "on"}
-        return cls(tab=tab, unread_only=unread, query=query)
+        deleted = (args.get("deleted") or "") in {"1", "true", "on"}
+        return cls(tab=tab, unread_only=unread, query=query, deleted=deleted)
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Return the (time, id) position in ``cursor``; ``BadInput`` when it is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        micros, row_id = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
+        micros, raw_id = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
         moment = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
-        return moment, int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        row_id = int(raw_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
+        # OverflowError/OSError: a time far outside the calendar the platform can represent.
         raise BadInput("The page position is not valid; reload the list.", "before") from None
+    if not 0 < row_id < 2**63:  # not a row id; a larger one would overflow SQLite's driver
+        raise BadInput("The page position is not valid; reload the list.", "before")
+    return moment, row_id
 
 
 def after_cursor(time_column, id_column, moment: datetime, row_id: int):
@@ -113,9 +120,10 @@ def list_conversations(
     Keyset pagination on (last_message_at, id): the cost of a page does not depend on
     its depth, and rows arriving meanwhile never shift or repeat the next page.
     """
+    alive = Conversation.availability == Availability.ALIVE
     stmt = select(Conversation).where(
         Conversation.extension_id == extension.id,
-        Conversation.availability == Availability.ALIVE,
+        _has_restorable_messages() if flt.deleted else alive,
     )
     if flt.tab != "all":
         stmt = stmt.where(Conversation.channel == Channel(flt.tab))
@@ -135,6 +143,19 @@ def list_conversations(
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].id)
     return Page(rows=rows, next_cursor=next_cursor)
+
+
+def restorable_since() -> datetime:
+    """Deleted messages deleted at or after this moment may still be restored."""
+    return utcnow() - timedelta(days=current_app.config["DELETED_RETENTION_DAYS"])
+
+
+def _has_restorable_messages():
+    return exists().where(
+        Message.conversation_id == Conversation.id,
+        Message.availability == Availability.DELETED,
+        Message.deleted_at >= restorable_since(),
+    )
 
 
 def unread_counts(extension: Extension) -> dict[str, int]:

@@ -2,6 +2,20 @@
 
 from widget.models.account import Account, Extension, PhoneNumber
 from widget.models.contact import Contact, ContactPhone, ContactSource
+from widget.models.crm import (
+    ActivityState,
+    AutoLogCheck,
+    AutoLogOutcome,
+    ConflictPolicy,
+    ConversationLogDecision,
+    CrmAccountSettings,
+    CrmActivity,
+    CrmConnection,
+    MessageLog,
+    MessageLogState,
+)
+from widget.models.crm_oauth_state import CrmOAuthState
+from widget.models.manifest_version import ManifestVersion
 from widget.models.message import (
     Attachment,
     Availability,
@@ -14,22 +28,46 @@ from widget.models.message import (
     MessageType,
     ReadStatus,
 )
+from widget.models.outbound import PagerGroup, PagerGroupMember, SendRequest, SmsOptOut
+from widget.models.realtime import ReadReceipt, RealtimeChannel, RealtimeEvent
+from widget.models.sms_template import SmsTemplate, TemplateScope
 
 __all__ = [
     "Account",
+    "ActivityState",
+    "AutoLogCheck",
+    "AutoLogOutcome",
+    "ConflictPolicy",
+    "ConversationLogDecision",
+    "CrmAccountSettings",
+    "CrmActivity",
+    "CrmConnection",
+    "MessageLog",
+    "MessageLogState",
     "Attachment",
     "Availability",
     "Channel",
     "Contact",
     "ContactPhone",
     "ContactSource",
+    "CrmOAuthState",
     "Conversation",
     "ConversationKind",
     "Direction",
     "Extension",
+    "ManifestVersion",
     "Message",
     "MessageStatus",
     "MessageType",
+    "PagerGroup",
+    "PagerGroupMember",
     "PhoneNumber",
     "ReadStatus",
+    "ReadReceipt",
+    "RealtimeChannel",
+    "RealtimeEvent",
+    "SendRequest",
+    "SmsOptOut",
+    "SmsTemplate",
+    "TemplateScope",
 ]

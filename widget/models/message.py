@@ -97,6 +97,9 @@ class Conversation(db.Model):
             "last_message_at",
             "id",
         ),
+        # The tab badges sum unread_count per channel: this range covers only the unread
+        # conversations and answers from the index alone, however long the mailbox.
+        Index("ix_conversations_unread", "extension_id", "availability", "unread_count", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -71,7 +71,10 @@ def parse_time(value: object, name: str) -> datetime:
     """Return an aware datetime from an ISO-8601 timestamp such as ``2025-07-30T18:12:45.028Z``."""
     if not isinstance(value, str) or not _ISO.match(value):
         raise RecordError(f"{name} must be an ISO-8601 time with a zone; got {value!r}")
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:  # well-formed but impossible, e.g. month 13 or hour 25
+        raise RecordError(f"{name} is not a real date and time; got {value!r}") from None
 
 
 def _party(raw: object, name: str) -> Party | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, jsonify, render_template, request
 from jinja2_fragments.flask import render_block
 
@@ -23,9 +25,11 @@ def inbound():
     """Deliver a message from an outside number; return 201 with the new message's id."""
     if not request.is_json:
         raise BadInput("Send JSON (Content-Type: application/json).", status=415)
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise BadInput("The body is not valid JSON.")
+    try:
+        # Not get_json(silent=True): it answers None for both a bad body and a JSON null.
+        payload = json.loads(request.get_data(as_text=True))
+    except ValueError:
+        raise BadInput("The body is not valid JSON.") from None
     message = deliver_inbound(parse_inbound(payload, current_app.config["DEFAULT_REGION"]))
     body = {
         "id": message.id,

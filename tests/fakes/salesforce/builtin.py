@@ -1,12 +1,17 @@
 """Built-in copies of the conformance payloads the fake uses.
 
 Used only when ``../shared/conformance/salesforce/`` is not available, so the fake keeps
-working from a lone checkout. Values match the conformance files.
+working from a lone checkout. Values match the conformance files; ``TRIMMED`` ones keep
+only the fields the fake uses.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+TRIMMED = frozenset(
+    {"identity-response.json", "limits-response.json", "soql-query-contacts-response.json"}
+)
 
 BUILTIN: dict[str, Any] = {
     "error-invalid-session-401.json": [
@@ -167,6 +172,24 @@ BUILTIN: dict[str, Any] = {
                 },
             },
         ],
+    },
+    "sosl-search-empty-response.json": {"searchRecords": []},
+    "sobject-create-task-response.json": {
+        "id": "00TB0000003LgMzMAK",
+        "success": True,
+        "errors": [],
+    },
+    "oauth-token-response-with-refresh-token.json": {
+        "id": "https://login.salesforce.com/id/00Dx0000000BV7z/005x00000012Q9P",
+        "issued_at": "1278448101416",
+        "refresh_token": "5Aep8614iLM.Dq661ePDmPEgaAW9Oh_L3JKkDpB4xReb54_pZebnUG0h6Sb4KUVDpNt"
+        "WEofWM39yg==",
+        "instance_url": "https://yourInstance.salesforce.com/",
+        "signature": "CMJ4l+CCaPQiKjoOEwEig9H4wqhpuLSk4J2urAe+fVg=",
+        "access_token": "00Dx0000000BV7z!AR8AQP0jITN80ESEsj5EbaZTFG0RNBaT1cyWk7TrqoDjoNIWQ2ME_"
+        "sTZzBjfmOE6zMHq6y8PIW4eWze9JksNEkWUl.Cju7m4",
+        "token_type": "Bearer",
+        "scope": "id api refresh_token",
     },
     "limits-response.json": {
         "DailyApiRequests": {"Max": 15000, "Remaining": 15000},

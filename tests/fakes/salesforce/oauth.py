@@ -131,7 +131,8 @@ class OAuthServer:
         redirect_uri = args.get("redirect_uri", "")
         if self.fake.redirect_uris is not None and redirect_uri not in self.fake.redirect_uris:
             return Response(
-                "error=redirect_uri_mismatch&error_description=redirect_uri must match configuration",
+                "error=redirect_uri_mismatch&error_description="
+                "redirect_uri must match configuration",
                 400,
             )
         params: dict[str, str] = {}

@@ -58,39 +58,76 @@ def seed_default(store: Store) -> dict[str, str]:
     genepoint = notable["GenePoint"]
     notable["GenePoint Lab Generators"] = store.insert(
         "Opportunity",
-        {"Name": "GenePoint Lab Generators", "AccountId": genepoint, "StageName": "Id. Decision Makers",
-         "CloseDate": "2026-12-15", "Amount": 60000.0},
-    )  # fmt: skip
+        {
+            "Name": "GenePoint Lab Generators",
+            "AccountId": genepoint,
+            "StageName": "Id. Decision Makers",
+            "CloseDate": "2026-12-15",
+            "Amount": 60000.0,
+        },
+    )
     notable["GenePoint Standby Generator"] = store.insert(
         "Opportunity",
-        {"Name": "GenePoint Standby Generator", "AccountId": genepoint, "StageName": "Closed Won",
-         "CloseDate": "2026-03-01", "Amount": 85000.0},
-    )  # fmt: skip
+        {
+            "Name": "GenePoint Standby Generator",
+            "AccountId": genepoint,
+            "StageName": "Closed Won",
+            "CloseDate": "2026-03-01",
+            "Amount": 85000.0,
+        },
+    )
     notable["Generator making noise"] = store.insert(
         "Case",
-        {"Subject": "Generator making noise", "Status": "New", "AccountId": genepoint,
-         "ContactId": notable["Edna Frank"], "Priority": "High"},
-    )  # fmt: skip
+        {
+            "Subject": "Generator making noise",
+            "Status": "New",
+            "AccountId": genepoint,
+            "ContactId": notable["Edna Frank"],
+            "Priority": "High",
+        },
+    )
     notable["Installation question"] = store.insert(
         "Case",
-        {"Subject": "Installation question", "Status": "Closed", "AccountId": genepoint,
-         "ContactId": notable["Edna Frank"], "Priority": "Low"},
-    )  # fmt: skip
+        {
+            "Subject": "Installation question",
+            "Status": "Closed",
+            "AccountId": genepoint,
+            "ContactId": notable["Edna Frank"],
+            "Priority": "Low",
+        },
+    )
     uog = notable["United Oil & Gas, UK"]
     notable["United Oil Emergency Generators"] = store.insert(
         "Opportunity",
-        {"Name": "United Oil Emergency Generators", "AccountId": uog, "StageName": "Prospecting",
-         "CloseDate": "2027-01-31", "Amount": 270000.0},
-    )  # fmt: skip
+        {
+            "Name": "United Oil Emergency Generators",
+            "AccountId": uog,
+            "StageName": "Prospecting",
+            "CloseDate": "2027-01-31",
+            "Amount": 270000.0,
+        },
+    )
     notable["Jeff Glimpse"] = store.insert(
         "Lead",
-        {"FirstName": "Jeff", "LastName": "Glimpse", "Company": "Jackson Controls",
-         "Phone": "1231231234", "Status": "Open - Not Contacted", "IsConverted": False},
-    )  # fmt: skip
+        {
+            "FirstName": "Jeff",
+            "LastName": "Glimpse",
+            "Company": "Jackson Controls",
+            "Phone": "1231231234",
+            "Status": "Open - Not Contacted",
+            "IsConverted": False,
+        },
+    )
     notable["Bertha Boxer"] = store.insert(
         "Lead",
-        {"FirstName": "Bertha", "LastName": "Boxer", "Company": "Farmers Coop. of Florida",
-         "Phone": "(850) 644-4200", "MobilePhone": "+1 650-555-0188",
-         "Status": "Working - Contacted", "IsConverted": False},
-    )  # fmt: skip
+        {
+            "FirstName": "Bertha",
+            "LastName": "Boxer",
+            "Company": "Farmers Coop. of Florida",
+            "Phone": "(850) 644-4200",
+            "MobilePhone": "+1 650-555-0188",
+            "Status": "Working - Contacted",
+            "IsConverted": False,
+        },
+    )
     return notable

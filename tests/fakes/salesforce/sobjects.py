@@ -118,7 +118,8 @@ def _value_problems(sobject: str, body: dict[str, Any], store: Store) -> list[di
         if isinstance(value, str) and name in LENGTHS and utf16_len(value) > LENGTHS[name]:
             template = payloads.error_template("error-string-too-long-400.json")
             shown = value if len(value) <= 80 else value[:80] + "..."
-            message = f"{LABELS.get(name, name)}: data value too large: {shown} (max length={LENGTHS[name]})"
+            label, limit = LABELS.get(name, name), LENGTHS[name]
+            message = f"{label}: data value too large: {shown} (max length={limit})"
             problems.append(_error(template["errorCode"], message, [name]))
         allowed = RESTRICTED_PICKLISTS.get((sobject, name))
         if allowed is not None and value is not None and value not in allowed:

@@ -162,6 +162,7 @@ class Store:
         if sobject == "Task":
             record["IsClosed"] = record.get("Status") == "Completed"
             record["IsHighPriority"] = record.get("Priority") == "High"
+            record["IsArchived"] = bool(record.get("IsArchived"))
         if sobject == "Case":
             record["IsClosed"] = record.get("Status") == "Closed"
         if sobject == "Opportunity":

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:05:33.198389
+Create Date: 2026-11-22 08:51:19.809070
 
 """
 from alembic import op
@@ -30,6 +30,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
     sa.UniqueConstraint('platform', 'platform_account_id', name=op.f('uq_accounts_platform_platform_account_id'))
     )
+    op.create_table('realtime_channels',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('last_seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_realtime_channels'))
+    )
+    op.create_table('realtime_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=64), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_realtime_events')),
+    sa.UniqueConstraint('channel', 'seq', name=op.f('uq_realtime_events_channel_seq'))
+    )
+    op.create_table('crm_account_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('conflict_policy', sa.Enum('ask', 'most_recent', 'earliest_created', 'alphabetical', name='conflictpolicy', native_enum=False, create_constraint=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_crm_account_settings_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_account_settings')),
+    sa.UniqueConstraint('account_id', name=op.f('uq_crm_account_settings_account_id'))
+    )
     op.create_table('extensions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -45,6 +68,77 @@ def upgrade():
     sa.UniqueConstraint('account_id', 'extension_number', name=op.f('uq_extensions_account_id_extension_number')),
     sa.UniqueConstraint('account_id', 'platform_extension_id', name=op.f('uq_extensions_account_id_platform_extension_id'))
     )
+    op.create_table('local_crm_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('phone_e164', sa.String(length=20), nullable=True),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_local_crm_accounts_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_local_crm_accounts'))
+    )
+    with op.batch_alter_table('local_crm_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_local_crm_accounts_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_local_crm_accounts_phone_e164'), ['phone_e164'], unique=False)
+
+    op.create_table('local_crm_activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('log_key', sa.String(length=255), nullable=False),
+    sa.Column('record_type', sa.String(length=32), nullable=False),
+    sa.Column('record_ref', sa.String(length=64), nullable=False),
+    sa.Column('record_name', sa.String(length=255), nullable=False),
+    sa.Column('related_to_ref', sa.String(length=64), nullable=True),
+    sa.Column('related_to_title', sa.String(length=255), nullable=True),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_format', sa.String(length=32), nullable=False),
+    sa.Column('activity_date', sa.Date(), nullable=False),
+    sa.Column('message_type', sa.String(length=16), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.Column('logged_by', sa.String(length=200), nullable=True),
+    sa.Column('revision_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_local_crm_activities_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_local_crm_activities')),
+    sa.UniqueConstraint('account_id', 'log_key', name=op.f('uq_local_crm_activities_account_id_log_key'))
+    )
+    with op.batch_alter_table('local_crm_activities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_local_crm_activities_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_local_crm_activities_record_ref'), ['record_ref'], unique=False)
+
+    op.create_table('local_crm_leads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('company', sa.String(length=200), nullable=False),
+    sa.Column('phone_e164', sa.String(length=20), nullable=True),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_local_crm_leads_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_local_crm_leads'))
+    )
+    with op.batch_alter_table('local_crm_leads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_local_crm_leads_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_local_crm_leads_phone_e164'), ['phone_e164'], unique=False)
+
+    op.create_table('sms_opt_outs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('our_number', sa.String(length=20), nullable=False),
+    sa.Column('their_number', sa.String(length=20), nullable=False),
+    sa.Column('keyword', sa.String(length=16), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_sms_opt_outs_account_id_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_opt_outs')),
+    sa.UniqueConstraint('account_id', 'our_number', 'their_number', name=op.f('uq_sms_opt_outs_account_id_our_number_their_number'))
+    )
+    with op.batch_alter_table('sms_opt_outs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sms_opt_outs_their_number'), ['their_number'], unique=False)
+
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -85,7 +179,99 @@ def upgrade():
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index('ix_conversations_channel_list', ['extension_id', 'availability', 'channel', 'last_message_at', 'id'], unique=False)
         batch_op.create_index('ix_conversations_list', ['extension_id', 'availability', 'last_message_at', 'id'], unique=False)
+        batch_op.create_index('ix_conversations_unread', ['extension_id', 'availability', 'unread_count', 'channel'], unique=False)
 
+    op.create_table('crm_connections',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('extension_id', sa.Integer(), nullable=False),
+    sa.Column('connector_id', sa.String(length=64), nullable=False),
+    sa.Column('encrypted_credentials', sa.Text(), nullable=True),
+    sa.Column('settings', sa.JSON(), nullable=False),
+    sa.Column('user_info', sa.JSON(), nullable=True),
+    sa.Column('auto_log', sa.Boolean(), nullable=False),
+    sa.Column('open_log_page', sa.Boolean(), nullable=False),
+    sa.Column('autolog_since', widget.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['extension_id'], ['extensions.id'], name=op.f('fk_crm_connections_extension_id_extensions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_connections')),
+    sa.UniqueConstraint('extension_id', name=op.f('uq_crm_connections_extension_id'))
+    )
+    op.create_table('crm_oauth_states',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('state_hash', sa.String(length=64), nullable=False),
+    sa.Column('extension_id', sa.Integer(), nullable=False),
+    sa.Column('connector_id', sa.String(length=64), nullable=False),
+    sa.Column('code_verifier', sa.String(length=128), nullable=False),
+    sa.Column('redirect_uri', sa.String(length=500), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['extension_id'], ['extensions.id'], name=op.f('fk_crm_oauth_states_extension_id_extensions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_oauth_states')),
+    sa.UniqueConstraint('state_hash', name=op.f('uq_crm_oauth_states_state_hash'))
+    )
+    with op.batch_alter_table('crm_oauth_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crm_oauth_states_extension_id'), ['extension_id'], unique=False)
+
+    op.create_table('local_crm_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('first_name', sa.String(length=100), nullable=False),
+    sa.Column('last_name', sa.String(length=100), nullable=False),
+    sa.Column('phone_e164', sa.String(length=20), nullable=True),
+    sa.Column('crm_account_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_local_crm_contacts_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['crm_account_id'], ['local_crm_accounts.id'], name=op.f('fk_local_crm_contacts_crm_account_id_local_crm_accounts'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_local_crm_contacts'))
+    )
+    with op.batch_alter_table('local_crm_contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_local_crm_contacts_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_local_crm_contacts_phone_e164'), ['phone_e164'], unique=False)
+
+    op.create_table('local_crm_opportunities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('crm_account_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('stage', sa.String(length=64), nullable=False),
+    sa.Column('is_closed', sa.Boolean(), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_local_crm_opportunities_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['crm_account_id'], ['local_crm_accounts.id'], name=op.f('fk_local_crm_opportunities_crm_account_id_local_crm_accounts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_local_crm_opportunities'))
+    )
+    with op.batch_alter_table('local_crm_opportunities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_local_crm_opportunities_account_id'), ['account_id'], unique=False)
+
+    op.create_table('manifest_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('connector_id', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=True),
+    sa.Column('restored_version', sa.Integer(), nullable=True),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('version > 0', name=op.f('ck_manifest_versions_stored_versions_are_positive')),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_manifest_versions_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['published_by_id'], ['extensions.id'], name=op.f('fk_manifest_versions_published_by_id_extensions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_manifest_versions')),
+    sa.UniqueConstraint('account_id', 'connector_id', 'version', name=op.f('uq_manifest_versions_account_id_connector_id_version'))
+    )
+    op.create_table('pager_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('created_by_extension_id', sa.Integer(), nullable=True),
+    sa.Column('platform_conversation_id', sa.String(length=64), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_pager_groups_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_extension_id'], ['extensions.id'], name=op.f('fk_pager_groups_created_by_extension_id_extensions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pager_groups')),
+    sa.UniqueConstraint('platform_conversation_id', name=op.f('uq_pager_groups_platform_conversation_id'))
+    )
     op.create_table('phone_numbers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -103,6 +289,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_phone_numbers_e164'), ['e164'], unique=False)
         batch_op.create_index(batch_op.f('ix_phone_numbers_extension_id'), ['extension_id'], unique=False)
 
+    op.create_table('send_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('extension_id', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=80), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', widget.models.types.UTCDateTime(), nullable=True),
+    sa.Column('outcome', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['extension_id'], ['extensions.id'], name=op.f('fk_send_requests_extension_id_extensions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_send_requests')),
+    sa.UniqueConstraint('extension_id', 'idempotency_key', name=op.f('uq_send_requests_extension_id_idempotency_key'))
+    )
+    op.create_table('sms_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.Enum('company', 'personal', name='templatescope', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('owner_extension_id', sa.Integer(), nullable=True),
+    sa.Column('owner_key', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=80), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("(scope = 'company' AND owner_extension_id IS NULL AND owner_key = 0) OR (scope = 'personal' AND owner_extension_id = owner_key)", name=op.f('ck_sms_templates_owner_matches_scope')),
+    sa.CheckConstraint("position >= -1 AND ((scope = 'company' AND position < 50) OR (scope = 'personal' AND position < 25))", name=op.f('ck_sms_templates_position_within_limit')),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_sms_templates_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_extension_id'], ['extensions.id'], name=op.f('fk_sms_templates_owner_extension_id_extensions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_templates')),
+    sa.UniqueConstraint('account_id', 'scope', 'owner_key', 'position', name=op.f('uq_sms_templates_account_id_scope_owner_key_position'))
+    )
+    with op.batch_alter_table('sms_templates', schema=None) as batch_op:
+        batch_op.create_index('ix_sms_templates_owner', ['owner_extension_id'], unique=False)
+
     op.create_table('contact_phones',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -114,6 +332,57 @@ def upgrade():
     )
     with op.batch_alter_table('contact_phones', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_phones_e164'), ['e164'], unique=False)
+
+    op.create_table('conversation_log_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('extension_id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('phone_e164', sa.String(length=32), nullable=False),
+    sa.Column('candidate_ids', sa.JSON(), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=True),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', widget.models.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_conversation_log_decisions_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['extension_id'], ['extensions.id'], name=op.f('fk_conversation_log_decisions_extension_id_extensions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation_log_decisions')),
+    sa.UniqueConstraint('conversation_id', 'phone_e164', name=op.f('uq_conversation_log_decisions_conversation_id_phone_e164'))
+    )
+    op.create_table('crm_activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('extension_id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('connector_id', sa.String(length=64), nullable=False),
+    sa.Column('log_date', sa.Date(), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('record_name', sa.String(length=255), nullable=False),
+    sa.Column('record_type', sa.String(length=64), nullable=False),
+    sa.Column('record_phone', sa.String(length=32), nullable=True),
+    sa.Column('related_to_id', sa.String(length=64), nullable=True),
+    sa.Column('additional_submission', sa.JSON(), nullable=False),
+    sa.Column('crm_log_id', sa.String(length=255), nullable=True),
+    sa.Column('crm_log_url', sa.String(length=1000), nullable=True),
+    sa.Column('state', sa.Enum('pending', 'written', 'failed', name='activitystate', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('written_revision', sa.Integer(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', widget.models.types.UTCDateTime(), nullable=True),
+    sa.Column('write_due_at', widget.models.types.UTCDateTime(), nullable=True),
+    sa.Column('dirty_since', widget.models.types.UTCDateTime(), nullable=True),
+    sa.Column('claim_token', sa.String(length=36), nullable=True),
+    sa.Column('claimed_until', widget.models.types.UTCDateTime(), nullable=True),
+    sa.Column('create_started_at', widget.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('written_at', widget.models.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_crm_activities_conversation_id_conversations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['extension_id'], ['extensions.id'], name=op.f('fk_crm_activities_extension_id_extensions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_activities')),
+    sa.UniqueConstraint('extension_id', 'conversation_id', 'log_date', 'record_id', name=op.f('uq_crm_activities_extension_id_conversation_id_log_date_record_id'))
+    )
+    with op.batch_alter_table('crm_activities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crm_activities_conversation_id'), ['conversation_id'], unique=False)
+        batch_op.create_index('ix_crm_activities_state', ['state', 'updated_at'], unique=False)
 
     op.create_table('messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -147,6 +416,17 @@ def upgrade():
         batch_op.create_index('ix_messages_thread', ['conversation_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_messages_unread', ['conversation_id', 'read_status', 'availability'], unique=False)
 
+    op.create_table('pager_group_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('address', sa.String(length=32), nullable=False),
+    sa.Column('extension_id', sa.Integer(), nullable=True),
+    sa.Column('added_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['extension_id'], ['extensions.id'], name=op.f('fk_pager_group_members_extension_id_extensions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['group_id'], ['pager_groups.id'], name=op.f('fk_pager_group_members_group_id_pager_groups'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pager_group_members')),
+    sa.UniqueConstraint('group_id', 'address', name=op.f('uq_pager_group_members_group_id_address'))
+    )
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -168,31 +448,116 @@ def upgrade():
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_message_id'), ['message_id'], unique=False)
 
+    op.create_table('crm_autolog_checks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('extension_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.Enum('logged', 'no_match', 'needs_decision', 'skipped', 'failed', name='autologoutcome', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=True),
+    sa.Column('checked_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['extension_id'], ['extensions.id'], name=op.f('fk_crm_autolog_checks_extension_id_extensions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_crm_autolog_checks_message_id_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_autolog_checks')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_crm_autolog_checks_message_id'))
+    )
+    with op.batch_alter_table('crm_autolog_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crm_autolog_checks_extension_id'), ['extension_id'], unique=False)
+
+    op.create_table('message_logs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('pending', 'logged', name='messagelogstate', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('created_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.Column('logged_at', widget.models.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['activity_id'], ['crm_activities.id'], name=op.f('fk_message_logs_activity_id_crm_activities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_logs_message_id_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_logs')),
+    sa.UniqueConstraint('message_id', 'record_id', name=op.f('uq_message_logs_message_id_record_id'))
+    )
+    with op.batch_alter_table('message_logs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_logs_activity_id'), ['activity_id'], unique=False)
+
+    op.create_table('read_receipts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('reader_extension_id', sa.Integer(), nullable=False),
+    sa.Column('read_at', widget.models.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_read_receipts_message_id_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reader_extension_id'], ['extensions.id'], name=op.f('fk_read_receipts_reader_extension_id_extensions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_read_receipts')),
+    sa.UniqueConstraint('message_id', 'reader_extension_id', name=op.f('uq_read_receipts_message_id_reader_extension_id'))
+    )
+    with op.batch_alter_table('read_receipts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_read_receipts_message_id'), ['message_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('read_receipts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_read_receipts_message_id'))
+
+    op.drop_table('read_receipts')
+    with op.batch_alter_table('message_logs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_logs_activity_id'))
+
+    op.drop_table('message_logs')
+    with op.batch_alter_table('crm_autolog_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crm_autolog_checks_extension_id'))
+
+    op.drop_table('crm_autolog_checks')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_message_id'))
 
     op.drop_table('attachments')
+    op.drop_table('pager_group_members')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_unread')
         batch_op.drop_index('ix_messages_thread')
         batch_op.drop_index(batch_op.f('ix_messages_extension_id'))
 
     op.drop_table('messages')
+    with op.batch_alter_table('crm_activities', schema=None) as batch_op:
+        batch_op.drop_index('ix_crm_activities_state')
+        batch_op.drop_index(batch_op.f('ix_crm_activities_conversation_id'))
+
+    op.drop_table('crm_activities')
+    op.drop_table('conversation_log_decisions')
     with op.batch_alter_table('contact_phones', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_phones_e164'))
 
     op.drop_table('contact_phones')
+    with op.batch_alter_table('sms_templates', schema=None) as batch_op:
+        batch_op.drop_index('ix_sms_templates_owner')
+
+    op.drop_table('sms_templates')
+    op.drop_table('send_requests')
     with op.batch_alter_table('phone_numbers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phone_numbers_extension_id'))
         batch_op.drop_index(batch_op.f('ix_phone_numbers_e164'))
 
     op.drop_table('phone_numbers')
+    op.drop_table('pager_groups')
+    op.drop_table('manifest_versions')
+    with op.batch_alter_table('local_crm_opportunities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_local_crm_opportunities_account_id'))
+
+    op.drop_table('local_crm_opportunities')
+    with op.batch_alter_table('local_crm_contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_local_crm_contacts_phone_e164'))
+        batch_op.drop_index(batch_op.f('ix_local_crm_contacts_account_id'))
+
+    op.drop_table('local_crm_contacts')
+    with op.batch_alter_table('crm_oauth_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crm_oauth_states_extension_id'))
+
+    op.drop_table('crm_oauth_states')
+    op.drop_table('crm_connections')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
+        batch_op.drop_index('ix_conversations_unread')
         batch_op.drop_index('ix_conversations_list')
         batch_op.drop_index('ix_conversations_channel_list')
 
@@ -201,6 +566,28 @@ def downgrade():
         batch_op.drop_index('ix_contacts_account_owner')
 
     op.drop_table('contacts')
+    with op.batch_alter_table('sms_opt_outs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sms_opt_outs_their_number'))
+
+    op.drop_table('sms_opt_outs')
+    with op.batch_alter_table('local_crm_leads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_local_crm_leads_phone_e164'))
+        batch_op.drop_index(batch_op.f('ix_local_crm_leads_account_id'))
+
+    op.drop_table('local_crm_leads')
+    with op.batch_alter_table('local_crm_activities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_local_crm_activities_record_ref'))
+        batch_op.drop_index(batch_op.f('ix_local_crm_activities_account_id'))
+
+    op.drop_table('local_crm_activities')
+    with op.batch_alter_table('local_crm_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_local_crm_accounts_phone_e164'))
+        batch_op.drop_index(batch_op.f('ix_local_crm_accounts_account_id'))
+
+    op.drop_table('local_crm_accounts')
     op.drop_table('extensions')
+    op.drop_table('crm_account_settings')
+    op.drop_table('realtime_events')
+    op.drop_table('realtime_channels')
     op.drop_table('accounts')
     # ### end Alembic commands ###

@@ -99,13 +99,16 @@ def parse_inbound(payload: object, region: str = "US") -> InboundMessage:
             raise BadInput(
                 f"from must be a demo extension number for Pager; got {raw_from!r}.", "from"
             )
+        if raw_from == raw_to:
+            raise BadInput("from and to must be different extensions.", "from")
         return InboundMessage(raw_from, recipient, raw_to, text, message_type)
     to_address = to_e164(raw_to, region, field="to")
     recipient = _sandbox_extension_by_address(to_address, by_extension_number=False)
     if recipient is None:
         raise BadInput(f"to must be one of the demo extensions' numbers; got {raw_to!r}.", "to")
     sender = to_e164(raw_from, region, field="from")
-    if sender == to_address:
+    # Any of the recipient's own numbers counts: a message to oneself has no other party.
+    if sender in {n.e164 for n in recipient.phone_numbers}:
         raise BadInput("from and to must be different numbers.", "from")
     return InboundMessage(sender, recipient, to_address, text, message_type)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from connectors.local.seed import seed_local_crm
 from widget.extensions import db
 from widget.inbox.events import handle_instant_event
 from widget.models import (
@@ -27,6 +28,7 @@ from widget.platforms.sandbox import seed_data as data
 from widget.platforms.sandbox.delivery import MediaPart, build_record, instant_event
 from widget.platforms.sandbox.generated import mms_image
 from widget.platforms.sandbox.media_parts import fax_part, voicemail_part
+from widget.sms_templates.service import seed_templates
 
 
 def demo_account() -> Account | None:
@@ -284,4 +286,6 @@ def seed_demo(now: datetime | None = None) -> tuple[Account, bool]:
         return existing, False
     account = seed_people()
     seed_history(account, now)
+    seed_local_crm(account, now)
+    seed_templates(account)
     return account, True

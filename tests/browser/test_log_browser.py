@@ -1,0 +1,116 @@
+"""Logging a conversation to the local CRM in real Chromium, inside a cross-site iframe."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.browser
+
+JANE = "+14155550123"
+ALICE_NUMBER = "+16505550101"
+TEXT = "Can the delivery move to Friday? <b>urgent</b> & **thanks**"
+
+
+def _widget_frame(page, live_server):
+    for frame in page.frames:
+        if frame.url.startswith(live_server.url):
+            return frame
+    raise AssertionError(f"no frame from {live_server.url}: {[f.url for f in page.frames]}")
+
+
+def test_log_a_conversation_and_see_it_in_the_local_crm(page, live_server, host_server):
+    from playwright.sync_api import expect
+
+    delivered = requests.post(
+        f"{live_server.url}/sandbox/inbound",
+        json={"from": JANE, "to": ALICE_NUMBER, "text": TEXT, "type": "SMS"},
+        timeout=10,
+    )
+    assert delivered.status_code == 201, delivered.text
+    conversation_id = delivered.json()["conversation_id"]
+
+    page.goto(host_server.url + "/")
+    widget = page.frame_locator("#sidetalk")
+    widget.locator("label[data-extension-number='101']").click()
+    widget.get_by_role("button", name="Sign in").click()
+    row = widget.locator(f"#conversation-{conversation_id} .row-main")
+    expect(row).to_be_visible()
+    page.context.clear_cookies()  # from here on only the widget token says who we are
+
+    row.click()
+    thread = widget.locator(f"article.thread[data-conversation-id='{conversation_id}']")
+    expect(thread).to_be_visible()
+    thread.get_by_role("button", name="Log", exact=True).click()
+
+    panel = widget.locator(f"#log-panel[data-conversation-id='{conversation_id}']")
+    expect(panel.get_by_role("heading", name="Log to Local CRM")).to_be_visible()
+    jane = panel.get_by_role("radio", name="Jane Roe (Contact)")
+    jane.check()
+    expect(jane).to_be_checked()
+    related = panel.get_by_label("Related to")
+    expect(related.locator("option", has_text="Opportunity: Warehouse SMS pilot")).to_have_count(1)
+    related.select_option(label="Opportunity: Warehouse SMS pilot")
+    panel.get_by_label("Note").fill("Confirm the Friday slot")
+    preview = panel.locator("#log-preview")
+    expect(preview.locator("pre")).to_contain_text("Can the delivery move to Friday?")
+    expect(preview.locator("pre")).to_contain_text("&lt;b&gt;urgent&lt;/b&gt;")
+
+    panel.get_by_role("button", name="Log", exact=True).click()
+
+    mark = widget.locator(f"#log-status-{conversation_id}")
+    expect(mark).to_have_attribute("data-state", "logged")
+    expect(mark.locator(".logged-mark")).to_contain_text("Logged to Jane Roe (Contact)")
+    expect(widget.locator("#flash .error-box")).to_have_count(0)
+
+    frame = _widget_frame(page, live_server)
+    token = frame.evaluate(
+        "JSON.parse(document.body.getAttribute('hx-headers'))['X-Sidetalk-Token']"
+    )
+    crm = page.context.new_page()
+    crm.goto(f"{live_server.url}/crm/local/activities?token={token}")
+    activity = crm.locator("article.crm-activity").filter(
+        has=crm.locator("[data-field='record']", has_text="Jane Roe")
+    )
+    expect(activity).to_have_count(1)
+    expect(activity.locator("[data-field='related-to']")).to_contain_text("Warehouse SMS pilot")
+    expect(activity.locator("[data-field='note']")).to_have_text("Confirm the Friday slot")
+    body = activity.locator("[data-field='body-source']")
+    expect(body).to_contain_text("Can the delivery move to Friday?")
+    expect(body).to_contain_text("&lt;b&gt;urgent&lt;/b&gt;")  # escaped in the CRM body
+    framed = activity.frame_locator("iframe.crm-body")
+    expect(framed.locator("body")).to_contain_text("<b>urgent</b>")
+    expect(framed.locator("b")).to_have_count(0)
+
+
+def test_connect_salesforce_in_a_popup_updates_the_open_settings(page, live_server, host_server):
+    from playwright.sync_api import expect
+
+    from connectors.salesforce.client import close_shared_http_session
+    from tests.fakes.salesforce import FakeSalesforce
+
+    with FakeSalesforce(require_pkce=True) as fake:
+        live_server.app.config.update(
+            SALESFORCE_CLIENT_ID=fake.client_id,
+            SALESFORCE_CLIENT_SECRET=fake.client_secret,
+            SALESFORCE_LOGIN_URL=fake.url,
+        )
+        page.goto(host_server.url + "/")
+        widget = page.frame_locator("#sidetalk")
+        widget.locator("label[data-extension-number='101']").click()
+        widget.get_by_role("button", name="Sign in").click()
+        expect(widget.locator("#rows li[data-conversation-id]").first).to_be_visible()
+        page.context.clear_cookies()  # the popup must not rely on the iframe's cookies
+        widget.get_by_role("button", name="Settings").click()
+        settings = widget.locator("#crm-settings")
+        expect(settings.locator(".crm-name")).to_have_text("Local CRM")
+
+        with page.expect_popup() as opened:
+            settings.get_by_role("button", name="Connect Salesforce").click()
+        popup = opened.value
+        popup.wait_for_event("close")  # the callback page tells the widget, then closes
+
+        expect(settings.locator(".crm-name")).to_have_text("Salesforce")
+        expect(settings.get_by_role("button", name="Disconnect Salesforce")).to_be_visible()
+        assert fake.call_count("POST", "/services/oauth2/token") == 1
+    close_shared_http_session()

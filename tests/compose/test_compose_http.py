@@ -1,0 +1,358 @@
+"""Compose over HTTP: one message per recipient, statuses, landing on the list, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlalchemy import func, select
+
+from tests.compose.conftest import (
+    compose,
+    conversation_with,
+    extension,
+    form_key,
+    messages_of,
+    noisy_png,
+    run_due_jobs,
+    small_png,
+)
+from tests.helpers import html, sign_in
+from widget.extensions import db
+from widget.models import Conversation, Message, SendRequest
+
+JANE, SAM = "+14155550123", "+12125550187"
+NEW_NUMBER = "+12025550123"  # nobody in the demo
+
+
+def counts(app):
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(Message)),
+            db.session.scalar(select(func.count()).select_from(Conversation)),
+        )
+
+
+def test_compose_panel_has_the_form_the_widget_needs(demo_client, alice):
+    page = html(demo_client.get("/widget/", headers=alice))
+    compose_button = page.find("button", string="Compose")
+    assert compose_button["hx-get"] == "/widget/compose/"
+    panel = html(demo_client.get("/widget/compose/", headers=alice))
+    form = panel.find("form", id="compose-form")
+    assert form["hx-post"] == "/widget/compose/send"
+    assert form["hx-encoding"] == "multipart/form-data"
+    textarea = form.find("textarea", id="compose-text")
+    assert textarea["name"] == "text" and textarea.has_attr("data-enter-sends")
+    assert len(form.find("input", {"name": "idempotency_key"})["value"]) >= 16
+    assert form.find("input", {"name": "attachment", "type": "file"})["accept"].startswith("image/")
+    assert form.find("button", string="Send")["type"] == "submit"
+    assert form.find("output", id="compose-counter").get_text() == "0/1000 · 0 SMS"
+    assert form.find("select", {"name": "from"}) is None  # Alice has one number: no picker
+    assert "slot:compose-tools" in (panel.decode() + open_template("compose/_message_box.html"))
+
+
+def open_template(name: str) -> str:
+    from pathlib import Path
+
+    return (Path("widget/templates") / name).read_text()
+
+
+def test_two_recipients_make_exactly_two_conversations_and_two_messages(demo_app, demo_client, alice):
+    before_messages, before_conversations = counts(demo_app)
+    with demo_app.app_context():
+        new_conversations = 1 if conversation_with("101", JANE) else 2
+    response = compose(demo_client, alice, [JANE, "(202) 555-0123"], text="Your order shipped")
+    assert response.status_code == 200, response.data
+    assert counts(demo_app) == (before_messages + 2, before_conversations + new_conversations)
+    with demo_app.app_context():
+        jane = conversation_with("101", JANE)
+        new = conversation_with("101", NEW_NUMBER)
+        assert jane is not None and new is not None and jane.id != new.id
+        sent = messages_of("101", subject="Your order shipped")
+        assert len(sent) == 2
+        assert {m.conversation_id for m in sent} == {jane.id, new.id}
+        assert all(m.direction.value == "Outbound" and m.type.value == "SMS" for m in sent)
+        for message in sent:
+            assert [p["address"] for p in message.to_parties] in ([JANE], [NEW_NUMBER])
+    # The user lands on the list: rows for both, the panel closed (empty main content).
+    page = html(response)
+    rows = page.find("section", id="list")
+    assert rows["hx-swap-oob"] == "innerHTML"
+    assert rows.find("li", {"data-conversation-id": str(jane.id)}) is not None
+    assert rows.find("li", {"data-conversation-id": str(new.id)}) is not None
+    assert page.find(id="flash").get_text(strip=True).startswith("Sent to Jane Roe, (202) 555-0123")
+    trigger = json.loads(response.headers["HX-Trigger"])
+    assert sorted(trigger["sidetalk:sent"]["conversation_ids"]) == sorted([jane.id, new.id])
+
+
+def test_first_conversation_count_is_exact(demo_app, demo_client, alice):
+    # Neither number has a conversation with Alice yet: two new conversations, two messages.
+    before_messages, before_conversations = counts(demo_app)
+    response = compose(demo_client, alice, ["+12025550111", "+12025550112"], text="Hi both")
+    assert response.status_code == 200
+    assert counts(demo_app) == (before_messages + 2, before_conversations + 2)
+
+
+def test_statuses_move_queued_sent_delivered_with_scheduled_checks(demo_app, demo_client, alice):
+    demo_app.config["DELIVERY_POLL_SECONDS"] = 5
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        response = compose(demo_client, alice, [NEW_NUMBER], text="Tracking me")
+        assert response.status_code == 200
+        with demo_app.app_context():
+            (message,) = messages_of("101", subject="Tracking me")
+            assert message.message_status.value == "Queued"
+            assert run_due_jobs() == 0  # nothing is due yet: no sleeping, a schedule
+    with time_machine.travel(start + timedelta(seconds=6), tick=False), demo_app.app_context():
+        assert run_due_jobs() == 1
+        assert db.session.get(Message, message.id).message_status.value == "Sent"
+    with time_machine.travel(start + timedelta(seconds=12), tick=False), demo_app.app_context():
+        assert run_due_jobs() == 1
+        delivered = db.session.get(Message, message.id)
+        assert delivered.message_status.value == "Delivered"
+        assert delivered.to_parties[0]["status"] == "Delivered"
+        assert run_due_jobs() == 0  # final: no more checks
+
+
+def test_immediate_jobs_deliver_within_the_request_and_the_thread_shows_it(
+    demo_app, demo_client, alice
+):
+    compose(demo_client, alice, [NEW_NUMBER], text="Fast lane")
+    with demo_app.app_context():
+        (message,) = messages_of("101", subject="Fast lane")
+        assert message.message_status.value == "Delivered"
+        conversation_id = message.conversation_id
+    thread = html(demo_client.get(f"/widget/conversations/{conversation_id}", headers=alice))
+    bubble = thread.find("li", {"data-message-id": str(message.id)})
+    assert bubble.find(class_="status").get_text() == "Delivered"
+    assert bubble.find("button", string="Retry") is None
+
+
+def test_internal_number_receives_an_inbound_copy(demo_app, demo_client, alice):
+    response = compose(demo_client, alice, ["(650) 555-0102"], text="Bob, your number")
+    assert response.status_code == 200
+    with demo_app.app_context():
+        (copy,) = messages_of("102", subject="Bob, your number")
+        assert copy.direction.value == "Inbound" and copy.type.value == "SMS"
+        assert copy.from_address == "+16505550101"
+        assert copy.read_status.value == "Unread"
+
+
+def test_pager_to_an_extension_appears_in_its_mailbox(demo_app, demo_client, alice):
+    response = compose(demo_client, alice, ["102"], text="Standup in 5")
+    assert response.status_code == 200, response.data
+    with demo_app.app_context():
+        (sent,) = messages_of("101", subject="Standup in 5")
+        assert sent.type.value == "Pager" and sent.message_status.value == "Sent"
+        (received,) = messages_of("102", subject="Standup in 5")
+        assert received.direction.value == "Inbound" and received.from_address == "101"
+        assert conversation_with("102", "101", "pager").id == received.conversation_id
+
+
+def test_mms_picture_is_resized_and_stored_as_an_mms_attachment(demo_app, demo_client, alice):
+    big = noisy_png(2400, 1800)
+    response = compose(
+        demo_client,
+        alice,
+        [NEW_NUMBER],
+        text="See attached",
+        files={"attachment": (io.BytesIO(big), "photo.png")},
+    )
+    assert response.status_code == 200, response.data
+    with demo_app.app_context():
+        (message,) = messages_of("101", subject="See attached")
+        (part,) = message.attachments
+        assert part.kind == "MmsAttachment"
+        assert part.content_type == "image/jpeg"
+        assert part.size <= demo_app.config["MMS_MAX_BYTES"]
+        assert message.is_mms
+    thread = html(demo_client.get(f"/widget/conversations/{message.conversation_id}", headers=alice))
+    image = thread.find("li", {"data-message-id": str(message.id)}).find("img")
+    with demo_client.get(image["src"]) as picture:
+        assert picture.status_code == 200 and picture.data[:3] == b"\xff\xd8\xff"
+        assert len(picture.data) <= demo_app.config["MMS_MAX_BYTES"]
+
+
+def test_sender_picker_for_two_numbers_and_sending_as_the_second(demo_app, demo_client):
+    carol = sign_in(demo_client, "103")
+    panel = html(demo_client.get("/widget/compose/", headers=carol))
+    options = [o["value"] for o in panel.find("select", {"name": "from"}).find_all("option")]
+    assert options == ["+16505550103", "+16505550113"]
+    response = compose(demo_client, carol, [NEW_NUMBER], text="From my second line", **{"from": "+16505550113"})
+    assert response.status_code == 200
+    with demo_app.app_context():
+        (message,) = messages_of("103", subject="From my second line")
+        assert message.from_address == "+16505550113"
+
+
+def test_sending_as_a_number_the_extension_does_not_own_is_refused(demo_app, demo_client):
+    carol = sign_in(demo_client, "103")
+    before = counts(demo_app)
+    response = compose(demo_client, carol, [NEW_NUMBER], text="Spoof", **{"from": "+16505550101"})
+    assert response.status_code == 422
+    assert "is not one of your texting numbers" in html(response).find(class_="field-error").get_text()
+    assert counts(demo_app) == before
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SendRequest)) == 0
+
+
+def test_invalid_and_empty_recipients_are_reported_next_to_each_and_valid_ones_sent_once(
+    demo_app, demo_client, alice
+):
+    key = form_key(demo_client, alice)
+    data = {
+        "idempotency_key": key,
+        "to": [NEW_NUMBER, "12", "not a number", "", "+1 555 000 1234", "101"],
+        "text": "Mixed bag",
+    }
+    response = demo_client.post("/widget/compose/send", headers=alice, data=data)
+    assert response.status_code == 422
+    page = html(response)
+    chips = {
+        chip["data-recipient"]: chip.find(class_="field-error").get_text()
+        for chip in page.find(id="recipient-chips").find_all("li", class_="chip")
+    }
+    assert set(chips) == {"12", "not a number", "+1 555 000 1234", "101"}
+    assert "no extension 12" in chips["12"]
+    assert "not a phone number" in chips["not a number"]
+    assert "not a valid phone number" in chips["+1 555 000 1234"]
+    assert "your own extension" in chips["101"]
+    assert "Sent to (202) 555-0123" in page.find(class_="notice").get_text()
+    assert page.find("section", id="list")["hx-swap-oob"] == "innerHTML"
+    # The form comes back with a new key: the same submit again sends nothing more.
+    assert page.find("input", {"name": "idempotency_key"})["value"] != key
+    again = demo_client.post("/widget/compose/send", headers=alice, data=data)
+    assert again.status_code == 422
+    with demo_app.app_context():
+        assert len(messages_of("101", subject="Mixed bag")) == 1
+
+
+def test_no_recipient_at_all_changes_nothing(demo_app, demo_client, alice):
+    before = counts(demo_app)
+    response = compose(demo_client, alice, [], text="To nobody")
+    assert response.status_code == 422
+    assert html(response).find(class_="recipients").find(class_="field-error").get_text() == (
+        "Add at least one recipient."
+    )
+    assert counts(demo_app) == before
+
+
+def test_empty_text_without_attachment_is_refused(demo_app, demo_client, alice):
+    before = counts(demo_app)
+    response = compose(demo_client, alice, [NEW_NUMBER], text="   \r\n ")
+    assert response.status_code == 422
+    page = html(response)
+    assert page.find(id="compose-text-error").get_text() == "Write a message (or attach a picture)."
+    assert page.find("li", class_="chip")["data-recipient"] == NEW_NUMBER  # chip kept
+    assert counts(demo_app) == before
+
+
+def test_picture_without_text_is_fine(demo_app, demo_client, alice):
+    response = compose(
+        demo_client,
+        alice,
+        [NEW_NUMBER],
+        text="",
+        files={"attachment": (io.BytesIO(small_png()), "dot.png")},
+    )
+    assert response.status_code == 200, response.data
+
+
+def test_text_over_1000_characters_is_refused_counting_utf16_units(demo_app, demo_client, alice):
+    before = counts(demo_app)
+    response = compose(demo_client, alice, [NEW_NUMBER], text="🙂" * 501)  # 1002 units
+    assert response.status_code == 422
+    assert "1002 characters; the limit is 1000" in html(response).find(id="compose-text-error").text
+    ok = compose(demo_client, alice, [NEW_NUMBER], text="a\r\n" * 500)  # CRLF counts one: 1000
+    assert ok.status_code == 200
+    assert counts(demo_app)[0] == before[0] + 1
+
+
+def test_unsupported_and_oversized_files_are_refused(demo_app, demo_client, alice):
+    before = counts(demo_app)
+    fake = compose(
+        demo_client,
+        alice,
+        [NEW_NUMBER],
+        text="Invoice",
+        files={"attachment": (io.BytesIO(b"%PDF-1.4\n..."), "invoice.png")},
+    )
+    assert fake.status_code == 422
+    assert "not a JPEG, PNG or GIF" in html(fake).find(class_="message-box").find(
+        class_="field-error"
+    ).get_text()
+    huge = compose(
+        demo_client,
+        alice,
+        [NEW_NUMBER],
+        text="Huge",
+        files={"attachment": (io.BytesIO(b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024)), "big.jpg")},
+    )
+    assert huge.status_code == 422
+    assert "pictures up to 10.0 MB" in huge.get_data(as_text=True)
+    assert counts(demo_app) == before
+
+
+def test_double_submit_of_the_same_form_sends_once(demo_app, demo_client, alice):
+    key = form_key(demo_client, alice)
+    first = compose(demo_client, alice, [NEW_NUMBER, SAM], text="Only once", key=key)
+    second = compose(demo_client, alice, [NEW_NUMBER, SAM], text="Only once", key=key)
+    assert first.status_code == second.status_code == 200
+    with demo_app.app_context():
+        assert len(messages_of("101", subject="Only once")) == 2
+        assert db.session.scalar(select(func.count()).select_from(SendRequest)) == 1
+    assert html(second).find(id="flash").get_text() == html(first).find(id="flash").get_text()
+
+
+def test_a_form_without_its_key_is_refused(demo_app, demo_client, alice):
+    before = counts(demo_app)
+    response = demo_client.post(
+        "/widget/compose/send", headers=alice, data={"to": [NEW_NUMBER], "text": "x"}
+    )
+    assert response.status_code == 400
+    assert "send key" in response.get_data(as_text=True)
+    assert counts(demo_app) == before
+
+
+def test_compose_needs_sign_in_and_csrf(demo_client, alice):
+    response = demo_client.post(
+        "/widget/compose/send",
+        headers={"X-Sidetalk-Token": alice["X-Sidetalk-Token"], "HX-Request": "true"},
+        data={"idempotency_key": "x" * 20, "to": [NEW_NUMBER], "text": "no csrf"},
+    )
+    assert response.status_code == 403
+    anonymous = demo_client.post("/widget/compose/send", data={"text": "x"})
+    assert anonymous.status_code in (401, 403)
+
+
+def test_picker_finds_all_sources_and_raw_numbers(demo_client, alice):
+    def options(query):
+        page = html(demo_client.get("/widget/compose/recipients", query_string={"q": query}, headers=alice))
+        return [
+            (b.find(class_="option-name").text, b.find(class_="option-source").text)
+            for b in page.find_all("button", {"data-picker-option": True})
+        ]
+
+    assert ("Bob Martinez", "Company") in options("bob")  # directory extension
+    assert ("Jane Roe", "Directory") in options("jane")  # directory contact
+    assert ("Marco Rossi", "Personal") in options("marco")  # Alice's personal contact
+    assert options("hannah") == []  # Bob's personal contact is not Alice's
+    assert options("(202) 555-0100")[0] == ("(202) 555-0100", "Number")
+    bob = html(demo_client.get("/widget/compose/recipients?q=bob", headers=alice))
+    chip_urls = [b["hx-get"] for b in bob.find_all("button", {"data-picker-option": True})]
+    assert any("to=102" in u for u in chip_urls) and any("to=%2B16505550102" in u for u in chip_urls)
+
+
+def test_chip_normalises_raw_numbers_and_escapes_labels(demo_client, alice):
+    chip = html(demo_client.get("/widget/compose/chip?to=(415)%20555-0123", headers=alice))
+    assert chip.find("input", {"name": "to"})["value"] == JANE
+    assert chip.find(class_="chip-label").text == "Jane Roe"  # the directory name wins
+    hostile = demo_client.get(
+        "/widget/compose/chip", query_string={"to": NEW_NUMBER, "label": "<script>x</script>"}, headers=alice
+    )
+    assert "<script>" not in hostile.get_data(as_text=True)
+    assert html(hostile).find(class_="chip-label").text == "<script>x</script>"
+    bad = html(demo_client.get("/widget/compose/chip?to=zzz", headers=alice))
+    assert "invalid" in bad.find("li")["class"] and bad.find(class_="field-error")

@@ -1,0 +1,210 @@
+"""Framing, cookies, tokens and the markup rules the CSP relies on."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.helpers import csrf_from, html, sign_in
+from widget import create_app
+from widget.config import TestConfig
+from widget.extensions import db
+
+CRM = "https://acme.my.salesforce.com https://crm.example.org"
+
+
+def _frame_ancestors(response) -> str:
+    policy = response.headers["Content-Security-Policy"]
+    (directive,) = [d.strip() for d in policy.split(";") if "frame-ancestors" in d]
+    return directive.removeprefix("frame-ancestors ").strip()
+
+
+@pytest.fixture
+def production_app(tmp_path, demo_template):
+    """The seeded demo served with production framing rules (not testing, not demo mode)."""
+    import shutil
+
+    shutil.copy(demo_template / "demo.db", tmp_path / "prod.db")
+    shutil.copytree(demo_template / "media", tmp_path / "media")
+    config = TestConfig(f"sqlite:///{tmp_path / 'prod.db'}", str(tmp_path / "media"))
+    config.TESTING = False
+    config.JOBS_IMMEDIATE = True  # keep the job queue in memory for this test
+    config.FRAME_ANCESTORS = CRM
+    os.environ["SIDETALK_INSTANCE_PATH"] = str(tmp_path / "instance")
+    try:
+        app = create_app(config)
+    finally:
+        os.environ.pop("SIDETALK_INSTANCE_PATH", None)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_widget_may_be_framed_only_by_the_configured_crm_origins(production_app):
+    client = production_app.test_client()
+    headers = sign_in(client, "101")
+
+    for response in (
+        client.get("/widget/", headers={"X-Sidetalk-Token": headers["X-Sidetalk-Token"]}),
+        client.get("/widget/list", headers=headers),
+        client.get("/auth/signin?next=/widget/"),  # signing in happens inside the frame too
+    ):
+        assert _frame_ancestors(response) == CRM
+        assert "X-Frame-Options" not in response.headers
+
+
+def test_other_pages_deny_framing(production_app):
+    client = production_app.test_client()
+
+    for path in ("/healthz", "/sandbox/phone", "/sandbox/extensions", "/no-such-page"):
+        response = client.get(path)
+        assert _frame_ancestors(response) == "'none'", path
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_development_adds_local_origins_to_the_allow_list(demo_client, demo_db):
+    response = demo_client.get("/auth/signin")
+
+    ancestors = _frame_ancestors(response).split()
+    assert {"http://127.0.0.1:*", "http://localhost:*"} <= set(ancestors)
+    assert "https://*.force.com" in ancestors  # the Salesforce default stays
+
+
+def test_csp_allows_no_inline_script_or_eval(demo_client, demo_db):
+    policy = demo_client.get("/auth/signin").headers["Content-Security-Policy"]
+
+    script = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    assert script.split()[1:] == ["'self'"]
+    assert "'unsafe-eval'" not in policy
+
+
+def test_pages_carry_no_inline_scripts_or_handlers(demo_client, demo_db):
+    headers = sign_in(demo_client, "101")
+    token = {"X-Sidetalk-Token": headers["X-Sidetalk-Token"]}
+    pages = [
+        demo_client.get("/widget/", headers=token),
+        demo_client.get("/auth/signin"),
+        demo_client.get("/sandbox/phone"),
+    ]
+
+    for response in pages:
+        page = html(response)
+        assert all(script.get("src") for script in page.find_all("script"))
+        for element in page.find_all(True):
+            handlers = [a for a in element.attrs if a.startswith(("on", "hx-on"))]
+            assert not handlers, (element.name, handlers)
+            assert "[" not in element.get("hx-trigger", ""), "event filters need eval"
+
+
+def test_sign_in_cookie_is_partitioned_cross_site_and_secure(demo_client, demo_db):
+    page = demo_client.get("/auth/signin")
+    extension_id = html(page).select_one("input[name=extension_id]")["value"]
+
+    response = demo_client.post(
+        "/auth/signin",
+        data={"csrf_token": csrf_from(page), "extension_id": extension_id, "next": "/widget/"},
+    )
+
+    cookie = response.headers["Set-Cookie"]
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert cookie.startswith("sidetalk_session=")
+    assert {"secure", "httponly", "partitioned", "samesite"} <= attributes
+    assert "SameSite=None" in cookie
+
+
+@pytest.mark.parametrize(
+    ("next_value", "lands_on"),
+    [
+        ("/widget/?tab=fax", "/widget/?tab=fax&token="),
+        ("//evil.example/widget/", "/widget/?token="),
+        ("https://evil.example/", "/widget/?token="),
+        ("/\\evil.example", "/widget/?token="),
+        # Browsers drop tabs and newlines in URLs: "/<TAB>/evil" would become "//evil".
+        ("/\t/evil.example/", "/widget/?token="),
+        ("/\n/evil.example/", "/widget/?token="),
+        ("/widget/\r\nX-Injected: 1", "/widget/?token="),
+        (" //evil.example", "/widget/?token="),
+        ("", "/widget/?token="),
+    ],
+)
+def test_sign_in_redirects_only_within_sidetalk(demo_client, demo_db, next_value, lands_on):
+    page = demo_client.get("/auth/signin")
+    extension_id = html(page).select_one("input[name=extension_id]")["value"]
+
+    response = demo_client.post(
+        "/auth/signin",
+        data={"csrf_token": csrf_from(page), "extension_id": extension_id, "next": next_value},
+    )
+
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(lands_on)
+
+
+@pytest.mark.parametrize("extension_id", ["", "abc", "99999", "-1"])
+def test_sign_in_as_an_unknown_extension_is_a_400(demo_client, demo_db, extension_id):
+    page = demo_client.get("/auth/signin")
+
+    response = demo_client.post(
+        "/auth/signin", data={"csrf_token": csrf_from(page), "extension_id": extension_id}
+    )
+
+    assert response.status_code == 400
+    assert "Choose one of the listed extensions" in html(response).get_text()
+    assert "Set-Cookie" not in response.headers
+
+
+def test_token_authenticated_responses_carry_a_fresh_token(demo_client, demo_db):
+    headers = sign_in(demo_client, "101")
+
+    with_token = demo_client.get("/widget/list", headers=headers)
+    anonymous = demo_client.application.test_client().get("/auth/signin")
+
+    fresh = with_token.headers["X-Sidetalk-Token-Refresh"]
+    assert fresh and fresh.count(".") == 2
+    again = demo_client.get("/widget/list", headers={**headers, "X-Sidetalk-Token": fresh})
+    assert again.status_code == 200
+    assert "X-Sidetalk-Token-Refresh" not in anonymous.headers
+
+
+def test_the_session_cookie_alone_also_signs_the_widget_in(demo_client, demo_db):
+    page = demo_client.get("/auth/signin")
+    extension_id = html(page).select_one("input[name=extension_id]")["value"]
+    demo_client.post(
+        "/auth/signin", data={"csrf_token": csrf_from(page), "extension_id": extension_id}
+    )
+
+    response = demo_client.get("/widget/")  # no token anywhere: the first-party cookie path
+
+    assert response.status_code == 200
+    assert html(response).select_one(".me").get_text(strip=True) == "Alice Chen"
+    assert "X-Sidetalk-Token-Refresh" not in response.headers
+
+
+def test_sign_out_forgets_the_session(demo_client, demo_db):
+    sign_in(demo_client, "101")
+    page = demo_client.get("/widget/")
+    assert page.status_code == 200
+
+    response = demo_client.post("/auth/signout", data={"csrf_token": csrf_from(page)})
+
+    assert response.status_code == 303
+    assert urlparse(response.headers["Location"]).path == "/auth/signin"
+    after = demo_client.get("/widget/")
+    assert after.status_code == 302
+    assert parse_qs(urlparse(after.headers["Location"]).query)["next"] == ["/widget/?"]
+
+
+def test_sign_out_from_a_cookie_less_frame_uses_the_token_headers(demo_app, demo_db):
+    client = demo_app.test_client()
+    headers = sign_in(client, "101")
+    cookie_less = demo_app.test_client()  # the frame's third-party cookies are blocked
+
+    refused = cookie_less.post("/auth/signout", headers={"HX-Request": "true"})
+    response = cookie_less.post("/auth/signout", headers=headers)
+
+    assert refused.status_code == 403
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/auth/signin"
+    assert _frame_ancestors(response) != "'none'"  # what the frame shows must be framable

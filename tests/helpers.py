@@ -1,0 +1,48 @@
+"""Test helpers: sign in like a browser in a cookie-less iframe, parse HTML."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from bs4 import BeautifulSoup
+
+from widget import htmx_support
+
+
+def html(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def csrf_from(response) -> str:
+    field = html(response).find("input", {"name": "csrf_token"})
+    assert field is not None, "no csrf_token field on the page"
+    return field["value"]
+
+
+def sign_in(client, extension_number: str) -> dict[str, str]:
+    """Sign in as the demo extension; return the headers an htmx call from the widget sends.
+
+    The headers carry the widget token and CSRF token, exactly what ``hx-headers`` holds,
+    so tests exercise the cookie-less path the iframe relies on.
+    """
+    page = client.get("/auth/signin")
+    choice = html(page).find("label", {"data-extension-number": extension_number})
+    assert choice is not None, f"extension {extension_number} is not offered"
+    extension_id = choice.find("input")["value"]
+    response = client.post(
+        "/auth/signin",
+        data={"csrf_token": csrf_from(page), "extension_id": extension_id, "next": "/widget/"},
+    )
+    assert response.status_code == 303, response.data
+    token = parse_qs(urlparse(response.headers["Location"]).query)["token"][0]
+    widget = client.get(f"/widget/?token={token}")
+    assert widget.status_code == 200
+    body = html(widget).find("body")
+    import json
+
+    headers = json.loads(body["hx-headers"])
+    return {
+        htmx_support.CSRF_HEADER: headers[htmx_support.CSRF_HEADER],
+        htmx_support.TOKEN_HEADER: headers[htmx_support.TOKEN_HEADER],
+        "HX-Request": "true",
+    }

@@ -1,0 +1,166 @@
+"""Fixtures for real-time tests: a real threaded HTTP server, real websocket clients.
+
+``live`` serves a private copy of the seeded demo on a free port (werkzeug, threaded,
+so each websocket holds its own thread as under gunicorn's gthread worker). Clients are
+``simple_websocket.Client`` connections; ``frames_until`` reads frames until one
+matches, with a deadline, so a missing frame fails the test instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+import requests
+import simple_websocket
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from tests.helpers import sign_in
+from widget.extensions import db
+from widget.models import Extension
+
+
+@dataclass
+class LiveServer:
+    app: object
+    url: str
+    ws_url: str
+    server: object
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def start_server(app, port: int = 0) -> LiveServer:
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_port
+    return LiveServer(app, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", server, thread)
+
+
+@pytest.fixture
+def live(demo_app):
+    server = start_server(demo_app)
+    yield server
+    server.stop()
+
+
+@dataclass
+class Person:
+    """A signed-in demo extension: its id, widget token and the headers htmx sends."""
+
+    extension_id: int
+    number: str
+    name: str
+    headers: dict[str, str]
+
+    @property
+    def token(self) -> str:
+        return self.headers["X-Sidetalk-Token"]
+
+
+def person(app, number: str) -> Person:
+    headers = sign_in(app.test_client(), number)
+    with app.app_context():
+        ext = db.session.scalar(select(Extension).where(Extension.extension_number == number))
+        result = Person(ext.id, number, ext.name, headers)
+        db.session.remove()
+    return result
+
+
+@pytest.fixture
+def alice(demo_app) -> Person:
+    return person(demo_app, "101")
+
+
+@pytest.fixture
+def bob(demo_app) -> Person:
+    return person(demo_app, "102")
+
+
+def connect(live: LiveServer, token: str | None = None, **params) -> simple_websocket.Client:
+    query = {k: v for k, v in {"token": token, **params}.items() if v is not None}
+    return simple_websocket.Client.connect(f"{live.ws_url}/ws?{urlencode(query)}")
+
+
+def frames_until(client, predicate, timeout: float = 5.0) -> list[str]:
+    """Read frames until ``predicate(frame)``; return every frame read, the match last."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = client.receive(timeout=max(0.01, deadline - time.monotonic()))
+        if frame is None:
+            continue
+        seen.append(frame)
+        if predicate(frame):
+            return seen
+    raise AssertionError(f"no matching frame within {timeout}s; got {len(seen)}: {seen[-3:]}")
+
+
+def no_frame(client, timeout: float = 0.5) -> None:
+    frame = client.receive(timeout=timeout)
+    assert frame is None, f"unexpected frame: {frame[:300]}"
+
+
+def wait_closed(client, timeout: float = 5.0) -> tuple[int, str]:
+    """Wait for the server to close; return its close code and reason."""
+    deadline = time.monotonic() + timeout
+    while client.connected and time.monotonic() < deadline:
+        try:
+            client.receive(timeout=0.1)
+        except simple_websocket.ConnectionClosed:
+            break
+    assert not client.connected, "the server did not close the connection"
+    return client.close_reason, client.close_message
+
+
+def inbound(live: LiveServer, sender: str, to: str, text: str, kind: str = "SMS") -> dict:
+    response = requests.post(
+        f"{live.url}/sandbox/inbound",
+        json={"from": sender, "to": to, "text": text, "type": kind},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def parse(frame: str) -> BeautifulSoup:
+    return BeautifulSoup(frame, "html.parser")
+
+
+def cursor_of(frame: str, channel: str) -> int | None:
+    marker = parse(frame).find(attrs={"data-realtime-cursor": lambda v: v and v.startswith(channel + "@")})
+    return int(marker["data-realtime-cursor"].rpartition("@")[2]) if marker else None
+
+
+@pytest.fixture
+def demo(demo_app):
+    """The seeded demo opened in a request context (frames build links with url_for)."""
+    with demo_app.test_request_context():
+        yield demo_app
+        db.session.remove()
+
+
+def ext(number: str) -> Extension:
+    return db.session.scalar(select(Extension).where(Extension.extension_number == number))
+
+
+def deliver(sender: str, to: str, text: str, kind: str = "SMS"):
+    """Deliver an inbound message through the sandbox, as ``POST /sandbox/inbound`` does."""
+    from widget.platforms.sandbox.delivery import deliver_inbound, parse_inbound
+
+    return deliver_inbound(parse_inbound({"from": sender, "to": to, "text": text, "type": kind}))
+
+
+def listen(app, extension: Extension):
+    """Subscribe to ``extension``'s channel on the app's broker, as a socket would."""
+    return app.extensions["realtime"].subscribe([f"ext:{extension.id}"])

@@ -1,0 +1,259 @@
+"""A message's life after it arrives: unread again, deleted, restored, purged.
+
+RingCentral's message-store terms: availability goes Alive -> Deleted (restorable for
+``DELETED_RETENTION_DAYS``) -> Purged (content gone, metadata kept). Every change is
+written, told to the platform, committed, and only then announced with
+``messages_changed`` so real-time listeners never publish something that rolled back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from widget import media
+from widget.errors import BadInput
+from widget.extensions import db
+from widget.inbox.ingest import messages_changed, refresh_conversation
+from widget.inbox.service import restorable_since
+from widget.models import (
+    Attachment,
+    Availability,
+    Conversation,
+    Direction,
+    Extension,
+    Message,
+    ReadStatus,
+)
+from widget.models.types import utcnow
+from widget.platforms import get_platform
+
+PURGE_BATCH_SIZE = 200
+DELETED_PANEL_LIMIT = 200
+
+
+def get_message(extension: Extension, message_id: int) -> Message:
+    """Return the extension's message; ``BadInput(404)`` for anyone else's or none."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.extension_id != extension.id:
+        raise BadInput("That message does not exist.", status=404)
+    return message
+
+
+def _touch(message: Message, now: datetime) -> None:
+    message.last_modified_at = max(now, message.last_modified_at)
+
+
+def _announce(extension: Extension, messages: list[Message], reason: str) -> None:
+    messages_changed.send(extension, message_ids=[m.id for m in messages], reason=reason)
+
+
+def mark_conversation_unread(extension: Extension, conversation: Conversation) -> Message:
+    """Mark the newest received message of the conversation Unread and return it."""
+    newest = db.session.scalars(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.extension_id == extension.id,
+            Message.direction == Direction.INBOUND,
+            Message.availability == Availability.ALIVE,
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        raise BadInput("Nothing to mark unread: you have not received a message here.", status=409)
+    if newest.read_status == ReadStatus.UNREAD:
+        return newest
+    newest.read_status = ReadStatus.UNREAD
+    _touch(newest, utcnow())
+    refresh_conversation(conversation)
+    get_platform().update_read_status(extension, [newest], read=False)
+    db.session.commit()
+    _announce(extension, [newest], "unread")
+    return newest
+
+
+def _delete(extension: Extension, messages: list[Message]) -> list[Message]:
+    now = utcnow()
+    for message in messages:
+        message.availability = Availability.DELETED
+        message.deleted_at = now
+        _touch(message, now)
+    for conversation in {m.conversation for m in messages}:
+        refresh_conversation(conversation)
+    get_platform().update_availability(extension, messages, Availability.DELETED)
+    db.session.commit()
+    _announce(extension, messages, "deleted")
+    return messages
+
+
+def delete_message(extension: Extension, message: Message) -> Message:
+    """Move one message to Deleted (restorable for the retention period)."""
+    if message.availability != Availability.ALIVE:
+        raise BadInput("That message is already deleted.", status=409)
+    _delete(extension, [message])
+    return message
+
+
+def delete_conversation(extension: Extension, conversation: Conversation) -> list[Message]:
+    """Move every alive message of the conversation to Deleted; return them."""
+    alive = list(
+        db.session.scalars(
+            select(Message).where(
+                Message.conversation_id == conversation.id,
+                Message.extension_id == extension.id,
+                Message.availability == Availability.ALIVE,
+            )
+        )
+    )
+    if not alive:
+        raise BadInput("That conversation is already deleted.", status=409)
+    return _delete(extension, alive)
+
+
+def _check_restorable(message: Message, since: datetime) -> None:
+    if message.availability == Availability.PURGED:
+        raise BadInput("That message was purged: it can no longer be restored.", status=410)
+    if message.availability == Availability.ALIVE:
+        raise BadInput("That message is not deleted.", status=409)
+    if message.deleted_at is None or message.deleted_at < since:
+        days = current_app.config["DELETED_RETENTION_DAYS"]
+        raise BadInput(
+            f"That message was deleted more than {days} days ago: it can no longer be restored.",
+            status=410,
+        )
+
+
+def _restore(extension: Extension, messages: list[Message]) -> list[Message]:
+    now = utcnow()
+    for message in messages:
+        message.availability = Availability.ALIVE
+        message.deleted_at = None
+        _touch(message, now)
+    for conversation in {m.conversation for m in messages}:
+        refresh_conversation(conversation)
+    get_platform().update_availability(extension, messages, Availability.ALIVE)
+    db.session.commit()
+    _announce(extension, messages, "restored")
+    return messages
+
+
+def restore_message(extension: Extension, message: Message) -> Message:
+    """Bring a deleted message back; 410 once purged or past retention, 409 if not deleted."""
+    _check_restorable(message, restorable_since())
+    _restore(extension, [message])
+    return message
+
+
+def deleted_messages(
+    extension: Extension, conversation: Conversation, limit: int = DELETED_PANEL_LIMIT
+) -> list[Message]:
+    """Return the conversation's still-restorable deleted messages, newest first."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.extension_id == extension.id,
+                Message.availability == Availability.DELETED,
+                Message.deleted_at >= restorable_since(),
+            )
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def restore_conversation(extension: Extension, conversation: Conversation) -> list[Message]:
+    """Restore every still-restorable deleted message of the conversation; return them."""
+    found = deleted_messages(extension, conversation, limit=None)
+    if not found:
+        raise BadInput(
+            "Nothing here can be restored: no message was deleted recently enough.", status=410
+        )
+    return _restore(extension, found)
+
+
+def _purge_batch(now: datetime, cutoff: datetime, batch_size: int) -> list[Message]:
+    batch = list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.availability == Availability.DELETED, Message.deleted_at <= cutoff)
+            .order_by(Message.deleted_at, Message.id)
+            .limit(batch_size)
+            # Two sweepers at once each take different rows instead of waiting (PostgreSQL).
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for message in batch:
+        message.availability = Availability.PURGED
+        message.purged_at = now
+        message.subject = ""
+        message.transcription = None
+        _touch(message, now)
+    for conversation in {m.conversation for m in batch}:
+        if conversation.availability != Availability.ALIVE:
+            conversation.preview = ""  # it may quote a message whose text is now gone
+    return batch
+
+
+def _unreferenced(paths: set[str]) -> set[str]:
+    """Return the stored files in ``paths`` that no attachment points at any more."""
+    if not paths:
+        return set()
+    in_use = db.session.scalars(
+        select(Attachment.storage_path).where(Attachment.storage_path.in_(paths))
+    )
+    return paths - set(in_use)
+
+
+def _release_files(attachments: Iterable[Attachment]) -> set[str]:
+    """Detach the stored files of ``attachments``; return the ones nothing else uses."""
+    paths = set()
+    for attachment in attachments:
+        if attachment.storage_path:
+            paths.add(attachment.storage_path)
+            attachment.storage_path = None
+    db.session.flush()
+    return _unreferenced(paths)
+
+
+def purge_due_messages(now: datetime | None = None, batch_size: int = PURGE_BATCH_SIZE) -> int:
+    """Purge every message deleted longer ago than the retention period; return how many.
+
+    Text and stored files go; the record (type, parties, times, attachment metadata)
+    stays. Files are content-addressed and may be shared by several attachments (the
+    same picture in two mailboxes), so a file is removed only when no attachment uses it.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["DELETED_RETENTION_DAYS"])
+    platform = get_platform()
+    total = 0
+    while True:
+        batch = _purge_batch(now, cutoff, batch_size)
+        if not batch:
+            db.session.rollback()
+            return total
+        removable = _release_files(a for m in batch for a in m.attachments)
+        by_extension: dict[int, list[Message]] = defaultdict(list)
+        for message in batch:
+            by_extension[message.extension_id].append(message)
+        extensions = {
+            e.id: e
+            for e in db.session.scalars(select(Extension).where(Extension.id.in_(by_extension)))
+        }
+        for extension_id, messages in by_extension.items():
+            platform.update_availability(extensions[extension_id], messages, Availability.PURGED)
+        db.session.commit()
+        # Files go only after the commit: a rollback must not leave records without files.
+        # Checked again because an upload of the same bytes may have claimed one meanwhile.
+        for path in _unreferenced(removable):
+            media.remove(path)
+        for extension_id, messages in by_extension.items():
+            _announce(extensions[extension_id], messages, "purged")
+        total += len(batch)

@@ -1,0 +1,88 @@
+"""Real-time push: the websocket, the broker, the event log, typing and read receipts.
+
+Registering the blueprint sets everything up (``init_app``): the broker (in-process,
+or Redis pub/sub when ``REDIS_URL`` is set), the ``messages_changed`` receiver that
+turns committed changes into frames, and the template helpers the page uses.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, request, url_for
+
+bp = Blueprint("realtime", __name__)
+
+
+@bp.record_once
+def _on_register(state) -> None:
+    init_app(state.app)
+
+
+def init_app(app: Flask) -> None:
+    from widget.inbox.ingest import messages_changed
+    from widget.realtime.broker import InProcessBroker
+    from widget.realtime.connection import MAX_CLIENT_FRAME
+    from widget.realtime.redis_broker import RedisBroker
+    from widget.realtime.service import on_messages_changed
+
+    # Protocol pings every 25 s keep proxies from closing idle sockets (browsers answer
+    # them by themselves); client frames above the limit close the socket with 1009.
+    app.config.setdefault(
+        "SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": MAX_CLIENT_FRAME}
+    )
+    if app.config.get("REDIS_URL"):
+        prefix = app.config.get("REALTIME_CHANNEL_PREFIX") or "sidetalk:"
+        app.extensions["realtime"] = RedisBroker(app.config["REDIS_URL"], prefix=prefix)
+    else:
+        app.extensions["realtime"] = InProcessBroker()
+    messages_changed.connect(on_messages_changed)
+
+
+@bp.before_app_request
+def _remember_positions() -> None:
+    # The page's cursor must predate the list it shows: read it before the view queries
+    # the list, so an event committed in between is replayed rather than missed.
+    if request.endpoint == "inbox.index":
+        from widget.auth.service import current_extension
+        from widget.realtime import events
+        from widget.realtime.service import channels_for
+
+        extension = current_extension()
+        if extension is not None:
+            g.realtime_positions = events.latest(channels_for(extension))
+
+
+@bp.app_template_global()
+def realtime_positions() -> dict[str, int]:
+    """The last event number of each channel the page listens to."""
+    if "realtime_positions" not in g:
+        from widget.auth.service import current_extension
+        from widget.realtime import events
+        from widget.realtime.service import channels_for
+
+        extension = current_extension()
+        g.realtime_positions = events.latest(channels_for(extension)) if extension else {}
+    return g.realtime_positions
+
+
+@bp.app_template_global()
+def typing_url(conversation) -> str | None:
+    """Where the thread posts typing events; None when no colleague is in it."""
+    from widget.extensions import db
+    from widget.models import Extension
+    from widget.realtime.service import has_colleagues
+
+    owner = db.session.get(Extension, conversation.extension_id)
+    if owner is None or not has_colleagues(owner, conversation):
+        return None
+    return url_for("realtime.typing", conversation_id=conversation.id)
+
+
+@bp.app_template_global()
+def read_by(message) -> list[str]:
+    """Names of the colleagues who read ``message`` (one query per rendered thread)."""
+    from widget.realtime.service import read_by_thread
+
+    return read_by_thread(message)
+
+
+from widget.realtime import routes  # noqa: E402,F401

@@ -1,0 +1,194 @@
+"""One websocket connection: catch up, then forward live frames until the client leaves.
+
+The connection's thread waits on a single event that both the socket reader (a frame
+from the client) and the hub (a delivery in this connection's inbox) set, so an idle
+connection costs no wake-ups and a delivery is sent the moment it arrives.
+
+Positions: for each channel the connection remembers the last event number it sent.
+A live delivery with the next number is sent; an older one is a duplicate; a newer
+one means something was lost on the way (a broker outage) and the log fills the gap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from simple_websocket import ConnectionClosed
+
+from widget.extensions import db
+from widget.models import Extension
+from widget.realtime import events, frames
+from widget.realtime.broker import Broker, Delivery, Resync
+from widget.realtime.service import stamp
+from widget.security import Identity, issue_widget_token
+
+log = logging.getLogger(__name__)
+
+# Close codes the page understands (4000-4999 are the application's own).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNSUPPORTED = 1003
+CLOSE_POLICY = 1008
+# Client frames are tiny JSON objects; anything bigger is refused by the socket itself.
+MAX_CLIENT_FRAME = 4096
+# Malformed frames are logged and ignored, up to this many per connection.
+MAX_BAD_FRAMES = 20
+IDLE_WAKE_SECONDS = 30.0
+
+
+@dataclass
+class Subscriber:
+    extension_id: int
+    identity: Identity
+    channels: list[str]
+
+
+class Connection:
+    def __init__(self, ws, broker: Broker, subscriber: Subscriber) -> None:
+        self.ws = ws
+        self.broker = broker
+        self.subscriber = subscriber
+        self.positions: dict[str, int] = {}
+        self.bad_frames = 0
+        config = current_app.config
+        self.token_every = config.get("REALTIME_TOKEN_REFRESH_SECONDS") or max(
+            30, config["WIDGET_TOKEN_MAX_AGE"] // 3
+        )
+        self.next_token_at = time.monotonic() + self.token_every
+
+    def run(self, claimed: dict[str, int] | None) -> None:
+        """Serve the connection; ``claimed`` is the client's last positions (None: garbled)."""
+        channels = self.subscriber.channels
+        # Subscribe before reading the log: a frame published meanwhile waits in the
+        # inbox and is recognised as already sent (or as the next one) by its number.
+        subscription = self.broker.subscribe(channels, notify=self.ws.event.set)
+        try:
+            if claimed is None:
+                self._reload(channels)
+            else:
+                self._catch_up(channels, claimed)
+            while self.ws.connected:
+                self.ws.event.wait(self._wait_seconds())
+                self.ws.event.clear()
+                if not self._read_client_frames():
+                    return
+                self._forward(subscription.drain())
+                self._refresh_token_if_due()
+        except ConnectionClosed:
+            return
+        finally:
+            self.broker.unsubscribe(subscription)
+            db.session.remove()
+
+    # --- catch-up ----------------------------------------------------------------------
+
+    def _catch_up(self, channels: list[str], claimed: dict[str, int]) -> None:
+        """Send what was missed on ``channels`` since the ``claimed`` positions."""
+        results = [events.catch_up(channel, claimed.get(channel)) for channel in channels]
+        if any(result.refresh for result in results):
+            self._reload(channels)
+            return
+        for result in results:
+            for seq, html in result.events:
+                self.positions[result.channel] = seq
+                self._send(html + frames.cursors({result.channel: seq}))
+            self.positions[result.channel] = result.position
+        db.session.remove()  # give the connection back: this thread may idle for hours
+
+    def _reload(self, channels: list[str]) -> None:
+        """Too much missed (or an unknown position): the page reloads its views instead."""
+        self.positions.update(events.latest(channels))
+        extension = db.session.get(Extension, self.subscriber.extension_id)
+        self._send(frames.refresh(extension, stamp()) + frames.cursors(self.positions))
+        db.session.remove()
+
+    # --- live --------------------------------------------------------------------------
+
+    def _forward(self, items: list[Delivery | Resync]) -> None:
+        for item in items:
+            if isinstance(item, Resync):
+                self._catch_up(self.subscriber.channels, self.positions)
+                continue
+            if item.seq is None:
+                self._send(item.html)  # ephemeral (typing): never numbered, never replayed
+                continue
+            position = self.positions.get(item.channel, 0)
+            if item.seq <= position:
+                continue
+            if item.seq > position + 1:
+                self._catch_up([item.channel], self.positions)
+                continue
+            self.positions[item.channel] = item.seq
+            html = item.html + frames.cursors({item.channel: item.seq})
+            if item.notice:
+                html += frames.notice(item.notice)
+            self._send(html)
+
+    def _send(self, html: str) -> None:
+        self.ws.send(html)
+
+    # --- client frames -----------------------------------------------------------------
+
+    def _read_client_frames(self) -> bool:
+        """Handle what the client sent; False once the connection must end."""
+        while True:
+            data = self.ws.receive(timeout=0)
+            if data is None:
+                return True
+            if isinstance(data, bytes):
+                self._refuse(CLOSE_UNSUPPORTED, "Sidetalk accepts text frames only.")
+                return False
+            if not self._handle_client_frame(data):
+                return False
+
+    def _handle_client_frame(self, data: str) -> bool:
+        try:
+            message = json.loads(data)
+        except ValueError:
+            return self._ignore("not JSON")
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return self._ignore("not an object with a type")
+        if message["type"] == "ping":
+            # An application-level ping (for proxies that hide protocol pings): answer
+            # with the current positions, which the page already knows how to apply.
+            self._send(frames.cursors(self.positions))
+            return True
+        return self._ignore(f"unknown type {message['type'][:40]!r}")
+
+    def _ignore(self, reason: str) -> bool:
+        self.bad_frames += 1
+        log.info(
+            "ignored a client frame on extension %s's socket: %s",
+            self.subscriber.extension_id,
+            reason,
+        )
+        if self.bad_frames >= MAX_BAD_FRAMES:
+            self._refuse(CLOSE_POLICY, "Too many malformed frames.")
+            return False
+        return True
+
+    def _refuse(self, code: int, reason: str) -> None:
+        log.info("closing extension %s's socket: %s", self.subscriber.extension_id, reason)
+        with contextlib.suppress(ConnectionClosed):
+            self.ws.close(code, reason)
+
+    # --- token -------------------------------------------------------------------------
+
+    def _wait_seconds(self) -> float:
+        if not self.subscriber.identity.via_token:
+            return IDLE_WAKE_SECONDS
+        return max(0.0, min(IDLE_WAKE_SECONDS, self.next_token_at - time.monotonic()))
+
+    def _refresh_token_if_due(self) -> None:
+        """Keep a cookie-less page's token fresh: its next request or reconnect needs one."""
+        identity = self.subscriber.identity
+        if not identity.via_token or time.monotonic() < self.next_token_at:
+            return
+        self.next_token_at = time.monotonic() + self.token_every
+        token = issue_widget_token(identity.extension_id, identity.csrf)
+        self._send(frames.fresh_token(token))

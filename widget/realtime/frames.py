@@ -1,0 +1,174 @@
+"""Websocket frames: out-of-band HTML rendered from the page's own blocks.
+
+A frame describes every view that may be open (the list, the tab counts, an open
+thread); the browser applies the pieces whose targets it shows (``realtime.js``).
+Markup comes from the named blocks of ``inbox/widget.html`` (``row``, ``tab_counts``,
+``bubble``, ``typing``, ``realtime_*``), the same ones the views render, so a pushed
+row is exactly the row a reload would show. The only markup written here is the
+two-element wrappers htmx needs to insert or delete by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context
+from jinja2_fragments.flask import render_block
+from markupsafe import escape
+
+from widget.inbox.ingest import preview_text
+from widget.inbox.presenters import row_views, sender_names
+from widget.inbox.service import unread_counts
+from widget.models import Availability, Conversation, Direction, Extension, Message
+
+PAGE = "inbox/widget.html"
+# A new or restored message moves its conversation to the top of the list; other
+# changes (read state, delivery status, a deleted older message) update it in place.
+MOVING_REASONS = {"created", "restored"}
+# Read state never shows on a bubble: only the row and the counts change.
+ROW_ONLY_REASONS = {"read", "unread"}
+
+
+@contextmanager
+def rendering():
+    """A request context to render in: jobs and seeding run with an application context
+    only, and ``url_for`` (links, signed media URLs) needs a request to build paths."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context():
+        yield
+
+
+def render(block: str, **context) -> str:
+    """Render a block of the page (inside ``rendering()``)."""
+    return render_block(PAGE, block, **context)
+
+
+def insert(swap: str, inner: str) -> str:
+    """Wrap ``inner`` so htmx inserts it (``afterbegin:#rows``, ``beforeend:#bubbles-1``).
+
+    htmx inserts the wrapper's children for these swap styles; ``inner`` is markup we
+    rendered ourselves from the page's blocks, already escaped.
+    """
+    return f'<div hx-swap-oob="{escape(swap)}">{inner}</div>'
+
+
+def removal(element_id: str) -> str:
+    """An element that deletes ``#element_id`` (a row or a bubble) when swapped in."""
+    return f'<li id="{escape(element_id)}" hx-swap-oob="delete"></li>'
+
+
+@dataclass(frozen=True)
+class Frame:
+    html: str
+    notice: dict[str, str] | None = None
+
+
+def _thread_context(extension: Extension, conversation: Conversation, messages) -> dict:
+    # Mirrors the context the thread view gives its ``bubble`` block.
+    return {
+        "extension": extension,
+        "conversation": conversation,
+        "names": sender_names(extension, messages),
+    }
+
+
+def message_changes(extension: Extension, messages: Iterable[Message], reason: str) -> Frame:
+    """The frame for ``messages`` of ``extension`` that changed for ``reason``."""
+    messages = sorted(messages, key=lambda m: (m.created_at, m.id))
+    conversations: dict[int, Conversation] = {}
+    for message in messages:
+        conversations.setdefault(message.conversation_id, message.conversation)
+    alive = [c for c in conversations.values() if c.availability == Availability.ALIVE]
+    rows = {view.conversation.id: view for view in row_views(extension, alive)}
+    parts: list[str] = []
+    for conversation in conversations.values():
+        row = rows.get(conversation.id)
+        if row is None:
+            parts.append(removal(f"conversation-{conversation.id}"))
+        elif reason in MOVING_REASONS:
+            parts.append(insert("afterbegin:#rows", render("row", extension=extension, row=row)))
+        else:
+            parts.append(render("row", extension=extension, row=row, oob=True))
+    parts.append(render("tab_counts", counts=unread_counts(extension)))
+    notice = None
+    if reason not in ROW_ONLY_REASONS:
+        for conversation in conversations.values():
+            own = [m for m in messages if m.conversation_id == conversation.id]
+            parts.extend(_bubble_parts(extension, conversation, own, reason))
+            notice = notice or _notice(own, rows.get(conversation.id), reason)
+    return Frame(html="".join(parts), notice=notice)
+
+
+def _bubble_parts(extension, conversation, messages, reason) -> list[str]:
+    context = _thread_context(extension, conversation, messages)
+    parts = []
+    stopped_typing = False
+    for message in messages:
+        if message.availability != Availability.ALIVE:
+            parts.append(removal(f"message-{message.id}"))
+        elif reason in MOVING_REASONS:
+            bubble = render("bubble", message=message, **context)
+            parts.append(insert(f"beforeend:#bubbles-{conversation.id}", bubble))
+            stopped_typing = stopped_typing or message.direction == Direction.INBOUND
+        else:
+            parts.append(render("bubble", message=message, oob=True, **context))
+    if stopped_typing:
+        # The colleague who was typing has sent: their indicator goes away at once.
+        parts.append(render("typing", conversation=conversation, oob=True))
+    return parts
+
+
+def _notice(messages: list[Message], row, reason: str) -> dict[str, str] | None:
+    if reason != "created" or row is None:
+        return None
+    inbound = [m for m in messages if m.direction == Direction.INBOUND]
+    if not inbound:
+        return None
+    newest = inbound[-1]
+    return {
+        "id": str(newest.id),
+        "title": row.title,
+        "body": preview_text(newest),
+        "conversation_id": str(newest.conversation_id),
+    }
+
+
+def read_receipts(owner: Extension, copies: Iterable[Message]) -> str:
+    """Replace the bubbles of ``owner``'s messages that colleagues have now read."""
+    parts = []
+    for message in copies:
+        context = _thread_context(owner, message.conversation, [message])
+        parts.append(render("bubble", message=message, oob=True, **context))
+    return "".join(parts)
+
+
+def typing(conversation: Conversation, typer: str | None) -> str:
+    """Show (or, with ``typer=None``, clear) the indicator in ``conversation``'s thread."""
+    return render("typing", conversation=conversation, typer=typer, oob=True)
+
+
+def refresh(extension: Extension, refresh_id: str) -> str:
+    """Too much was missed to replay: fresh counts, and ask the page to reload its views."""
+    return render("tab_counts", counts=unread_counts(extension)) + render(
+        "realtime_refresh", refresh_id=refresh_id, oob=True
+    )
+
+
+def cursors(positions: dict[str, int]) -> str:
+    """The markers holding the last event seen per channel (sent back on reconnect)."""
+    return "".join(
+        render("realtime_cursor", channel=channel, seq=seq, oob=True)
+        for channel, seq in sorted(positions.items())
+    )
+
+
+def notice(data: dict[str, str]) -> str:
+    return render("realtime_notice", notice=data, oob=True)
+
+
+def fresh_token(token: str) -> str:
+    return render("realtime_token", fresh_token=token, oob=True)

@@ -1,0 +1,235 @@
+// Live updates: the htmx ws extension applies the server's out-of-band frames; this file
+// keeps the socket's URL fresh, fits frames to what this page shows, and handles the
+// browser-side extras (notifications, sound, marking arrivals read). No inline scripts:
+// the CSP forbids them.
+(function () {
+  "use strict";
+
+  var CLOSE_UNAUTHENTICATED = 4401;
+  var CLOSE_FORBIDDEN = 4403;
+  // The ws extension retries these by itself; other unexpected closes we retry here.
+  var RETRIED_BY_EXTENSION = [1006, 1011, 1012, 1013];
+  var FINAL = [CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, 1003, 1008, 1009];
+
+  function socketElement() { return document.getElementById("realtime"); }
+
+  function headers() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); }
+    catch (e) { return {}; }
+  }
+
+  function tokenHeaderName(all) {
+    return Object.keys(all).find(function (k) { return /token$/i.test(k) && !/csrf/i.test(k); });
+  }
+
+  // --- the socket's URL, rebuilt at every (re)connect ------------------------------------
+  // The extension keeps the URL it read from ws-connect; a reconnect needs the token the
+  // page holds now (tokens expire) and the positions it has seen now (to catch up).
+  var createSocket = htmx.createWebSocket;
+  htmx.createWebSocket = function (url) {
+    var address = new URL(url, window.location.href);
+    var all = headers();
+    var name = tokenHeaderName(all);
+    if (name) address.searchParams.set("token", all[name]);
+    var seen = Array.from(document.querySelectorAll("[data-realtime-cursor]"))
+      .map(function (el) { return el.dataset.realtimeCursor; })
+      .join(",");
+    if (seen) address.searchParams.set("last_event_id", seen);
+    return createSocket(address.toString());
+  };
+
+  // --- fitting frames to this page ------------------------------------------------------
+  // A frame describes every view (list, counts, an open thread). Pieces whose target this
+  // page does not show are dropped; inserted elements replace any element with the same
+  // id, so a conversation moves to the top and a replayed frame never duplicates a bubble.
+  var arrivedInOpenThread = false;
+
+  function rowFitsList(row) {
+    if (document.getElementById(row.id)) return true; // listed already: it moves up
+    var form = document.getElementById("filters");
+    if (!form) return true;
+    var fits = true;
+    new FormData(form).forEach(function (value, key) {
+      if (!value) return;
+      if (key === "tab") fits = fits && (value === "all" || row.dataset.channel === value);
+      else if (key === "unread") fits = fits && row.classList.contains("unread");
+      else fits = false; // a search or another filter: only the server knows what matches
+    });
+    return fits;
+  }
+
+  function keep(piece) {
+    var spec = piece.getAttribute("hx-swap-oob") || "true";
+    var colon = spec.indexOf(":");
+    var style = colon > 0 ? spec.slice(0, colon) : spec;
+    var target = null;
+    try {
+      target = document.querySelector(colon > 0 ? spec.slice(colon + 1) : "#" + CSS.escape(piece.id));
+    } catch (e) { target = null; }
+    if (!target) return false;
+    if (["true", "outerHTML", "innerHTML", "delete"].indexOf(style) >= 0) return true;
+    var inserted = Array.from(piece.children);
+    if (target.id === "rows" && !inserted.every(rowFitsList)) return false;
+    inserted.forEach(function (el) {
+      var old = el.id && document.getElementById(el.id);
+      if (old) old.remove();
+    });
+    var placeholder = target.querySelector(":scope > .empty");
+    if (placeholder) placeholder.remove();
+    if (target.classList.contains("bubbles") && piece.querySelector(".bubble.inbound")) {
+      arrivedInOpenThread = true;
+    }
+    return true;
+  }
+
+  htmx.defineExtension("sidetalk-frames", {
+    transformResponse: function (text, xhr) {
+      if (xhr) return text; // ordinary responses: only websocket frames come without one
+      var template = document.createElement("template");
+      template.innerHTML = text;
+      Array.from(template.content.children).forEach(function (piece) {
+        if (!keep(piece)) piece.remove();
+      });
+      return template.innerHTML;
+    }
+  });
+
+  // --- after each frame: notices, fresh tokens, reload requests, read marks -------------
+  var last = { notice: "", token: "", refresh: "" };
+
+  function changed(id, key, attribute) {
+    var el = document.getElementById(id);
+    var value = el && el.getAttribute(attribute);
+    if (!value || value === last[key]) return null;
+    last[key] = value;
+    return el;
+  }
+
+  function markSeenIfVisible() {
+    if (!arrivedInOpenThread || document.visibilityState !== "visible") return;
+    arrivedInOpenThread = false;
+    var seen = document.querySelector("#thread .thread-seen");
+    if (seen) htmx.trigger(seen, "sidetalk:seen");
+  }
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var token = changed("realtime-token", "token", "data-token");
+    if (token) {
+      var all = headers();
+      var name = tokenHeaderName(all);
+      if (name) {
+        all[name] = token.dataset.token;
+        document.body.setAttribute("hx-headers", JSON.stringify(all));
+      }
+    }
+    if (changed("realtime-refresh", "refresh", "data-refresh-id")) {
+      htmx.trigger(document.body, "sidetalk:refresh");
+    }
+    var notice = changed("realtime-notice", "notice", "data-notice-id");
+    if (notice) announce(notice.dataset);
+    markSeenIfVisible();
+  });
+
+  document.addEventListener("visibilitychange", markSeenIfVisible);
+
+  // --- connection state -----------------------------------------------------------------
+  function showState(state, text) {
+    var el = socketElement();
+    if (!el) return;
+    el.dataset.state = state;
+    var status = document.getElementById("realtime-status");
+    if (status) status.textContent = text;
+  }
+
+  document.addEventListener("htmx:wsConnecting", function () { showState("connecting", "Connecting…"); });
+  document.addEventListener("htmx:wsOpen", function () { showState("live", "Live"); });
+  document.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail.event.code;
+    if (code === CLOSE_UNAUTHENTICATED) {
+      showState("offline", "Signed out: reload to sign in again");
+    } else if (FINAL.indexOf(code) >= 0) {
+      showState("offline", "Live updates stopped (" + code + "): reload");
+    } else {
+      showState("connecting", "Reconnecting…");
+      if (RETRIED_BY_EXTENSION.indexOf(code) < 0 && socketElement()) {
+        var wrapper = event.detail.socketWrapper;
+        window.setTimeout(function () { wrapper.reconnect(); }, 1000 + Math.random() * 2000);
+      }
+    }
+  });
+
+  // --- notifications and sound ----------------------------------------------------------
+  var SOUND_KEY = "sidetalk-sound";
+  var audio = null;
+
+  function remember(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (e) { /* storage blocked in some iframes */ }
+  }
+
+  function recall(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function soundToggle() { return document.getElementById("realtime-sound"); }
+
+  function beep() {
+    // A short two-tone chime synthesised here: no audio file to fetch or to allow in the CSP.
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    audio = audio || new Context();
+    if (audio.state === "suspended") audio.resume();
+    var start = audio.currentTime;
+    [880, 660].forEach(function (frequency, i) {
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      var at = start + i * 0.12;
+      tone.type = "sine";
+      tone.frequency.setValueAtTime(frequency, at);
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.11);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(at);
+      tone.stop(at + 0.12);
+    });
+  }
+
+  function announce(data) {
+    var toggle = soundToggle();
+    if (toggle && toggle.checked) beep();
+    if (document.visibilityState !== "hidden" || !("Notification" in window)) return;
+    if (Notification.permission !== "granted") return;
+    var note = new Notification(data.title, { body: data.body, tag: "sidetalk-" + data.url });
+    note.onclick = function () {
+      window.focus();
+      htmx.ajax("GET", data.url, { target: "#thread", swap: "innerHTML" });
+      note.close();
+    };
+  }
+
+  function showNotifyButton() {
+    var button = document.getElementById("realtime-notify");
+    if (!button) return;
+    button.hidden = !("Notification" in window) || Notification.permission !== "default";
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target !== soundToggle()) return;
+    remember(SOUND_KEY, event.target.checked ? "on" : "off");
+    if (event.target.checked) beep(); // a user gesture: lets the audio context start
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("#realtime-notify")) return;
+    Notification.requestPermission().then(showNotifyButton);
+  });
+
+  function setUp() {
+    var toggle = soundToggle();
+    if (toggle) toggle.checked = recall(SOUND_KEY) === "on";
+    showNotifyButton();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
+  else setUp();
+})();
