@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from tests.compose.conftest import (
     compose,
     conversation_with,
-    extension,
     form_key,
     messages_of,
     noisy_png,
@@ -59,7 +58,9 @@ def open_template(name: str) -> str:
     return (Path("widget/templates") / name).read_text()
 
 
-def test_two_recipients_make_exactly_two_conversations_and_two_messages(demo_app, demo_client, alice):
+def test_two_recipients_make_exactly_two_conversations_and_two_messages(
+    demo_app, demo_client, alice
+):
     before_messages, before_conversations = counts(demo_app)
     with demo_app.app_context():
         new_conversations = 1 if conversation_with("101", JANE) else 2
@@ -158,7 +159,7 @@ def test_mms_picture_is_resized_and_stored_as_an_mms_attachment(demo_app, demo_c
         alice,
         [NEW_NUMBER],
         text="See attached",
-        files={"attachment": (io.BytesIO(big), "photo.png")},
+        files={"attachment": (big, "photo.png")},
     )
     assert response.status_code == 200, response.data
     with demo_app.app_context():
@@ -168,7 +169,9 @@ def test_mms_picture_is_resized_and_stored_as_an_mms_attachment(demo_app, demo_c
         assert part.content_type == "image/jpeg"
         assert part.size <= demo_app.config["MMS_MAX_BYTES"]
         assert message.is_mms
-    thread = html(demo_client.get(f"/widget/conversations/{message.conversation_id}", headers=alice))
+    thread = html(
+        demo_client.get(f"/widget/conversations/{message.conversation_id}", headers=alice)
+    )
     image = thread.find("li", {"data-message-id": str(message.id)}).find("img")
     with demo_client.get(image["src"]) as picture:
         assert picture.status_code == 200 and picture.data[:3] == b"\xff\xd8\xff"
@@ -180,7 +183,9 @@ def test_sender_picker_for_two_numbers_and_sending_as_the_second(demo_app, demo_
     panel = html(demo_client.get("/widget/compose/", headers=carol))
     options = [o["value"] for o in panel.find("select", {"name": "from"}).find_all("option")]
     assert options == ["+16505550103", "+16505550113"]
-    response = compose(demo_client, carol, [NEW_NUMBER], text="From my second line", **{"from": "+16505550113"})
+    response = compose(
+        demo_client, carol, [NEW_NUMBER], text="From my second line", **{"from": "+16505550113"}
+    )
     assert response.status_code == 200
     with demo_app.app_context():
         (message,) = messages_of("103", subject="From my second line")
@@ -192,7 +197,9 @@ def test_sending_as_a_number_the_extension_does_not_own_is_refused(demo_app, dem
     before = counts(demo_app)
     response = compose(demo_client, carol, [NEW_NUMBER], text="Spoof", **{"from": "+16505550101"})
     assert response.status_code == 422
-    assert "is not one of your texting numbers" in html(response).find(class_="field-error").get_text()
+    assert (
+        "is not one of your texting numbers" in html(response).find(class_="field-error").get_text()
+    )
     assert counts(demo_app) == before
     with demo_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SendRequest)) == 0
@@ -255,7 +262,7 @@ def test_picture_without_text_is_fine(demo_app, demo_client, alice):
         alice,
         [NEW_NUMBER],
         text="",
-        files={"attachment": (io.BytesIO(small_png()), "dot.png")},
+        files={"attachment": (small_png(), "dot.png")},
     )
     assert response.status_code == 200, response.data
 
@@ -277,18 +284,19 @@ def test_unsupported_and_oversized_files_are_refused(demo_app, demo_client, alic
         alice,
         [NEW_NUMBER],
         text="Invoice",
-        files={"attachment": (io.BytesIO(b"%PDF-1.4\n..."), "invoice.png")},
+        files={"attachment": (b"%PDF-1.4\n...", "invoice.png")},
     )
     assert fake.status_code == 422
-    assert "not a JPEG, PNG or GIF" in html(fake).find(class_="message-box").find(
-        class_="field-error"
-    ).get_text()
+    assert (
+        "not a JPEG, PNG or GIF"
+        in html(fake).find(class_="message-box").find(class_="field-error").get_text()
+    )
     huge = compose(
         demo_client,
         alice,
         [NEW_NUMBER],
         text="Huge",
-        files={"attachment": (io.BytesIO(b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024)), "big.jpg")},
+        files={"attachment": (b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024), "big.jpg")},
     )
     assert huge.status_code == 422
     assert "pictures up to 10.0 MB" in huge.get_data(as_text=True)
@@ -329,7 +337,9 @@ def test_compose_needs_sign_in_and_csrf(demo_client, alice):
 
 def test_picker_finds_all_sources_and_raw_numbers(demo_client, alice):
     def options(query):
-        page = html(demo_client.get("/widget/compose/recipients", query_string={"q": query}, headers=alice))
+        page = html(
+            demo_client.get("/widget/compose/recipients", query_string={"q": query}, headers=alice)
+        )
         return [
             (b.find(class_="option-name").text, b.find(class_="option-source").text)
             for b in page.find_all("button", {"data-picker-option": True})
@@ -342,7 +352,9 @@ def test_picker_finds_all_sources_and_raw_numbers(demo_client, alice):
     assert options("(202) 555-0100")[0] == ("(202) 555-0100", "Number")
     bob = html(demo_client.get("/widget/compose/recipients?q=bob", headers=alice))
     chip_urls = [b["hx-get"] for b in bob.find_all("button", {"data-picker-option": True})]
-    assert any("to=102" in u for u in chip_urls) and any("to=%2B16505550102" in u for u in chip_urls)
+    assert any("to=102" in u for u in chip_urls) and any(
+        "to=%2B16505550102" in u for u in chip_urls
+    )
 
 
 def test_chip_normalises_raw_numbers_and_escapes_labels(demo_client, alice):
@@ -350,9 +362,60 @@ def test_chip_normalises_raw_numbers_and_escapes_labels(demo_client, alice):
     assert chip.find("input", {"name": "to"})["value"] == JANE
     assert chip.find(class_="chip-label").text == "Jane Roe"  # the directory name wins
     hostile = demo_client.get(
-        "/widget/compose/chip", query_string={"to": NEW_NUMBER, "label": "<script>x</script>"}, headers=alice
+        "/widget/compose/chip",
+        query_string={"to": NEW_NUMBER, "label": "<script>x</script>"},
+        headers=alice,
     )
     assert "<script>" not in hostile.get_data(as_text=True)
     assert html(hostile).find(class_="chip-label").text == "<script>x</script>"
     bad = html(demo_client.get("/widget/compose/chip?to=zzz", headers=alice))
     assert "invalid" in bad.find("li")["class"] and bad.find(class_="field-error")
+
+
+def test_phone_simulator_sees_the_extensions_reply(demo_client, alice):
+    compose(demo_client, alice, [NEW_NUMBER], text="Hello from Alice")
+    phone = html(
+        demo_client.get("/sandbox/phone/thread", query_string={"from": NEW_NUMBER, "ext": "101"})
+    )
+    texts = [p.get_text() for p in phone.find_all("p", class_="text")]
+    assert texts == ["Hello from Alice"]
+
+
+def test_compose_can_be_prefilled_and_switch_modes(demo_client, alice):
+    panel = html(
+        demo_client.get("/widget/compose/?to=%2B14155550123&text=Hi%20Jane", headers=alice)
+    )
+    assert panel.find("li", class_="chip")["data-recipient"] == JANE
+    assert panel.find("textarea", id="compose-text").get_text() == "Hi Jane"
+    modes = [b.get_text() for b in panel.find("nav", class_="compose-modes").find_all("button")]
+    assert modes == ["Message", "Fax", "New group"]
+    group = html(demo_client.get("/widget/compose/?mode=group", headers=alice))
+    assert group.find("form", id="group-form").find("input", {"name": "name"}) is not None
+    bad = demo_client.get("/widget/compose/?mode=blast", headers=alice)
+    assert bad.status_code == 400
+
+
+def test_animated_gif_that_must_shrink_is_sent_flattened_and_the_user_is_told(
+    demo_app, demo_client, alice
+):
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(5)
+    frames = []
+    for _ in range(4):
+        frame = Image.frombytes("P", (700, 500), rng.randbytes(700 * 500))
+        frame.putpalette(list(rng.randbytes(768)))
+        frames.append(frame)
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=90)
+    response = compose(
+        demo_client,
+        alice,
+        [NEW_NUMBER],
+        text="Animated",
+        files={"attachment": (out.getvalue(), "a.gif")},
+    )
+    assert response.status_code == 200
+    assert "sent as a still picture" in html(response).find(id="flash").get_text()

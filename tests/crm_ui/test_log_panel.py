@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from connectors.local.models import LocalCrmActivity, LocalCrmContact, LocalCrmL
 from tests.crm_ui.conftest import JANE, OLIVER, PRIYA, SAM, conversation_id, inbound
 from tests.helpers import html, sign_in
 from widget import htmx_support
+from widget.crm_logging import manifests
 from widget.extensions import db
 from widget.models import CrmActivity
 
@@ -407,3 +410,31 @@ def test_auto_log_that_cannot_choose_marks_the_conversation_needs_a_decision(
 
     assert logged.select_one(".needs-decision") is None
     assert logged.select_one(f"#log-status-{cid}")["data-state"] == "logged"
+
+
+def test_the_panel_uses_the_active_manifest_version(demo_app, demo_client, alice):
+    with demo_app.app_context():
+        document = manifests.bundled_manifest("local")
+    fields = document["platforms"]["local"]["page"]["messageLog"]["additionalFields"]
+    note = next(f for f in fields if f["const"] == "note")
+    note.update(title="Call summary", required=True)
+    published = demo_client.post(
+        "/admin/manifests/local/versions", data={"document": json.dumps(document)}, headers=alice
+    )
+    assert published.status_code == 200
+    cid = inbound(demo_client, JANE, "Hello")
+
+    page = html(demo_client.get(panel_url(cid), headers=alice))
+
+    assert (
+        page.find("label", {"for": "field_note"})
+        .get_text(" ", strip=True)
+        .startswith("Call summary")
+    )
+    record_id = page.find("input", {"name": "record_id", "checked": True})["value"]
+    missing = demo_client.post(
+        panel_url(cid), data={"record_id": record_id, "field_outcome": "Resolved"}, headers=alice
+    )
+    assert missing.status_code == 422
+    assert field_error(html(missing), "field_note") == "Required"
+    assert activity_count(demo_app) == 0

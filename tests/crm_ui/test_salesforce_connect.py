@@ -29,11 +29,11 @@ def sf(demo_app, fake_sf):
 
 
 def start_flow(client, headers: dict) -> str:
-    """Open the popup's first URL like crm.js does (token in the query); return where it goes."""
-    token = headers[htmx_support.TOKEN_HEADER]
-    response = client.get(f"{START}?token={token}")
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"]
+    """Start a sign-in like crm.js does (a POST with the widget's headers); return the URL
+    the popup is sent to."""
+    response = client.post(START, headers={**headers, "Accept": "application/json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["authorize_url"]
 
 
 def authorize_at_fake(location: str) -> str:
@@ -208,26 +208,28 @@ def test_the_flow_connects_the_user_who_started_it(demo_app, demo_client, sf):
     assert alices is None or alices.connector_id == "local"
 
 
-def test_start_needs_a_signed_in_user_and_a_configured_app(demo_app, demo_client, fake_sf):
-    anonymous = demo_client.get(START)
-    assert anonymous.status_code == 302
-    assert anonymous.headers["Location"].startswith("/auth/signin")
-
+def test_start_needs_a_signed_in_user_csrf_and_a_configured_app(demo_app, demo_client, fake_sf):
+    configure_salesforce(demo_app, fake_sf)
+    assert demo_client.post(START).status_code == 403  # no identity, no CSRF token
     alice = sign_in(demo_client, "101")
+    no_csrf = {k: v for k, v in alice.items() if k != htmx_support.CSRF_HEADER}
+    assert demo_client.post(START, headers=no_csrf).status_code == 403
+    assert demo_client.get(START, headers=alice).status_code == 405  # never a GET
+    assert pending_flows(demo_app) == 0
+
     demo_app.config["SALESFORCE_CLIENT_ID"] = ""
-    unconfigured = demo_client.get(f"{START}?token={alice[htmx_support.TOKEN_HEADER]}")
+    unconfigured = demo_client.post(START, headers=alice)
 
     assert unconfigured.status_code == 503
-    assert "SALESFORCE_CLIENT_ID" in html(unconfigured).select_one(".error-box").get_text()
+    assert "SALESFORCE_CLIENT_ID" in unconfigured.get_json()["error"]["message"]
     assert pending_flows(demo_app) == 0
 
 
 def test_unknown_and_non_oauth_connectors(demo_client, sf):
     alice = sign_in(demo_client, "101")
-    token = alice[htmx_support.TOKEN_HEADER]
 
-    assert demo_client.get(f"/crm/connect/nocrm/start?token={token}").status_code == 404
-    assert demo_client.get(f"/crm/connect/local/start?token={token}").status_code == 400
+    assert demo_client.post("/crm/connect/nocrm/start", headers=alice).status_code == 404
+    assert demo_client.post("/crm/connect/local/start", headers=alice).status_code == 400
     assert demo_client.post("/crm/connect/salesforce/use", headers=alice).status_code == 400
 
 

@@ -12,12 +12,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from widget import create_app
 from widget.config import TestConfig
 from widget.extensions import db as _db
-from widget.models import Account, Contact, ContactPhone, ContactSource, Extension, PhoneNumber
+from widget.inbox.ingest import ingest_record
+from widget.models import (
+    Account,
+    Attachment,
+    Contact,
+    ContactPhone,
+    ContactSource,
+    Conversation,
+    Extension,
+    Message,
+    PhoneNumber,
+)
 
 ALICE_NUMBER = "+16505550101"
 BOB_NUMBER = "+16505550102"
@@ -108,3 +119,19 @@ def make_test_app(database_url: str, root: Path):
         return create_app(TestConfig(database_url, str(root / "media")))
     finally:
         os.environ.pop("SIDETALK_INSTANCE_PATH", None)
+
+
+def row_counts() -> tuple[int, int, int]:
+    """How many messages, conversations and attachments exist: "nothing written" checks."""
+    return (
+        _db.session.scalar(select(func.count()).select_from(Message)),
+        _db.session.scalar(select(func.count()).select_from(Conversation)),
+        _db.session.scalar(select(func.count()).select_from(Attachment)),
+    )
+
+
+def ingest_and_commit(extension, record, content=None):
+    """Ingest one record as a RingCentral webhook would, then commit."""
+    result = ingest_record(extension, record, "ringcentral", content)
+    _db.session.commit()
+    return result

@@ -8,8 +8,10 @@ matches, with a deadline, so a missing frame fails the test instead of hanging i
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -138,7 +140,9 @@ def parse(frame: str) -> BeautifulSoup:
 
 
 def cursor_of(frame: str, channel: str) -> int | None:
-    marker = parse(frame).find(attrs={"data-realtime-cursor": lambda v: v and v.startswith(channel + "@")})
+    marker = parse(frame).find(
+        attrs={"data-realtime-cursor": lambda v: v and v.startswith(channel + "@")}
+    )
     return int(marker["data-realtime-cursor"].rpartition("@")[2]) if marker else None
 
 
@@ -164,3 +168,33 @@ def deliver(sender: str, to: str, text: str, kind: str = "SMS"):
 def listen(app, extension: Extension):
     """Subscribe to ``extension``'s channel on the app's broker, as a socket would."""
     return app.extensions["realtime"].subscribe([f"ext:{extension.id}"])
+
+
+def make_live_app(tmp_path, demo_template, **overrides):
+    """An app on a private copy of the demo, with config overrides (e.g. ``REDIS_URL``)."""
+    from tests.conftest import make_app
+
+    shutil.copy(demo_template / "demo.db", tmp_path / "test.db")
+    shutil.copytree(demo_template / "media", tmp_path / "media")
+    return make_app(f"sqlite:///{tmp_path / 'test.db'}", tmp_path, **overrides)
+
+
+@pytest.fixture
+def redis_demo_app(tmp_path, demo_template, redis_url):
+    """The demo with the Redis broker, on its own channel prefix (pub/sub ignores db numbers)."""
+    app = make_live_app(
+        tmp_path,
+        demo_template,
+        REDIS_URL=redis_url,
+        REALTIME_CHANNEL_PREFIX=f"sidetalk-test-{uuid.uuid4().hex[:8]}:",
+    )
+    yield app
+    app.extensions["realtime"].stop()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def alice_on_redis(redis_demo_app) -> Person:
+    return person(redis_demo_app, "101")

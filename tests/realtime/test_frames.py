@@ -42,7 +42,7 @@ def test_a_new_inbound_sms_moves_its_row_up_updates_counts_and_appends_the_bubbl
     delivery = only(inbox)
     frame = parse(delivery.html)
     conversation = message.conversation
-    mover = frame.find("div", attrs={"hx-swap-oob": "afterbegin:#rows"})
+    mover = frame.find("ul", id="rows", attrs={"hx-swap-oob": "afterbegin"})
     row = mover.find("li", id=f"conversation-{conversation.id}")
     assert row["data-conversation-id"] == str(conversation.id)
     assert "unread" in row["class"]
@@ -55,7 +55,7 @@ def test_a_new_inbound_sms_moves_its_row_up_updates_counts_and_appends_the_bubbl
         + int(badges["count-fax"]["data-count"])
         + int(badges["count-pager"]["data-count"])
     )
-    appender = frame.find("div", attrs={"hx-swap-oob": f"beforeend:#bubbles-{conversation.id}"})
+    appender = frame.find("ol", id=f"bubbles-{conversation.id}", attrs={"hx-swap-oob": "beforeend"})
     bubble = appender.find("li", id=f"message-{message.id}")
     assert bubble["data-message-id"] == str(message.id)
     assert bubble.find(class_="text").get_text() == text
@@ -162,7 +162,7 @@ def test_a_restored_message_brings_its_conversation_back_to_the_top(demo):
     frame = message_changes(alice, [message], "restored")
 
     soup = parse(frame.html)
-    assert soup.find("div", attrs={"hx-swap-oob": "afterbegin:#rows"}) is not None
+    assert soup.find("ul", id="rows", attrs={"hx-swap-oob": "afterbegin"}) is not None
     assert frame.notice is None  # only brand-new messages notify
 
 

@@ -37,7 +37,7 @@ def test_a_signed_in_page_receives_new_messages_without_asking(live, alice):
 
         (frame,) = frames_until(client, lambda f: "are you there?" in f)
         soup = parse(frame)
-        assert soup.find("div", attrs={"hx-swap-oob": "afterbegin:#rows"}) is not None
+        assert soup.find("ul", id="rows", attrs={"hx-swap-oob": "afterbegin"}) is not None
         cursor = soup.find(attrs={"data-realtime-cursor": True})
         assert cursor["id"] == f"realtime-cursor-ext-{alice.extension_id}"
         assert cursor["hx-swap-oob"] == "true"
@@ -92,7 +92,7 @@ def test_a_socket_only_ever_carries_its_own_extensions_changes(live, alice):
 
 def test_an_oversized_client_frame_closes_with_1009_and_the_server_carries_on(live, alice):
     client = connect(live, alice.token)
-    client.send("x" * 10_000)
+    client.send("x" * 6_000)  # over the 4 KB limit
 
     assert wait_closed(client)[0] == 1009
     assert requests.get(f"{live.url}/healthz", timeout=5).status_code == 200
@@ -108,7 +108,12 @@ def test_malformed_client_frames_are_ignored(live, alice, caplog):
     caplog.set_level(logging.INFO, logger="widget.realtime.connection")
     client = connect(live, alice.token)
     try:
-        for garbage in ["not json", "[1, 2]", '{"type": 5}', '{"type": "subscribe", "channel": "ext:1"}']:
+        for garbage in [
+            "not json",
+            "[1, 2]",
+            '{"type": 5}',
+            '{"type": "subscribe", "channel": "ext:1"}',
+        ]:
             client.send(garbage)
         client.send(json.dumps({"type": "ping"}))
         (pong,) = frames_until(client, lambda f: "data-realtime-cursor" in f)
@@ -117,7 +122,9 @@ def test_malformed_client_frames_are_ignored(live, alice, caplog):
         frames_until(client, lambda f: "after the garbage" in f)
     finally:
         client.close()
-    reasons = " ".join(r.getMessage() for r in caplog.records if "ignored a client frame" in r.getMessage())
+    reasons = " ".join(
+        r.getMessage() for r in caplog.records if "ignored a client frame" in r.getMessage()
+    )
     assert "not JSON" in reasons and "unknown type 'subscribe'" in reasons
 
 
@@ -149,8 +156,13 @@ def test_a_reconnecting_client_gets_exactly_what_it_missed_in_order(live, alice)
     try:
         first = back.receive(timeout=5)
         second = back.receive(timeout=5)
-        assert "missed one" in first and cursor_of(first, f"ext:{alice.extension_id}") == last_seen + 1
-        assert "missed two" in second and cursor_of(second, f"ext:{alice.extension_id}") == last_seen + 2
+        assert (
+            "missed one" in first and cursor_of(first, f"ext:{alice.extension_id}") == last_seen + 1
+        )
+        assert (
+            "missed two" in second
+            and cursor_of(second, f"ext:{alice.extension_id}") == last_seen + 2
+        )
         no_frame(back)  # and nothing twice
     finally:
         back.close()
@@ -180,27 +192,6 @@ def test_garbled_positions_get_a_reload(live, alice):
         assert parse(client.receive(timeout=5)).find(id="realtime-refresh") is not None
     finally:
         client.close()
-
-
-def test_nothing_is_lost_across_a_server_restart(demo_app, alice):
-    first = start_server(demo_app)
-    client = connect(first, alice.token)
-    inbound(first, JANE, ALICE_SMS, "before restart")
-    (frame,) = frames_until(client, lambda f: "before restart" in f)
-    seen = cursor_of(frame, f"ext:{alice.extension_id}")
-    first.stop()
-    wait_closed(client)
-
-    # Another server on the same database: the log, not memory, carries the catch-up.
-    second = start_server(demo_app)
-    try:
-        inbound(second, JANE, ALICE_SMS, "while you were away")
-        back = connect(second, alice.token, last_event_id=str(seen))
-        (missed,) = frames_until(back, lambda f: "while you were away" in f)
-        assert cursor_of(missed, f"ext:{alice.extension_id}") == seen + 1
-        back.close()
-    finally:
-        second.stop()
 
 
 def test_typing_and_read_receipts_reach_the_colleague(live, alice, bob):

@@ -79,26 +79,13 @@ def _member_conversation(group: PagerGroup, extension_id: int) -> Conversation |
 def _sync_conversations(group: PagerGroup, note: str) -> None:
     """Make every internal member's group row list exactly the other members."""
     addresses = [m.address for m in group.members]
-    for member in group.members:
-        if member.extension_id is None:
-            continue
-        key = participants_key([a for a in addresses if a != member.address])
-        row = _member_conversation(group, member.extension_id)
-        if row is None:
-            row = Conversation(
-                extension_id=member.extension_id,
-                channel=Channel.PAGER,
-                kind=ConversationKind.GROUP,
-                platform_conversation_id=group.platform_conversation_id,
-                last_message_at=utcnow(),
-                last_message_type=MessageType.PAGER,
-                last_direction=Direction.OUTBOUND,
-                preview=note[:140],
-            )
-            db.session.add(row)
-        row.participants = key
-        row.title = group.name
     try:
+        for member in group.members:
+            if member.extension_id is not None:
+                others = [a for a in addresses if a != member.address]
+                _member_row(group, member.extension_id, note).participants = participants_key(
+                    others
+                )
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
@@ -107,6 +94,24 @@ def _sync_conversations(group: PagerGroup, note: str) -> None:
             "members",
             status=409,
         ) from None
+
+
+def _member_row(group: PagerGroup, extension_id: int, note: str) -> Conversation:
+    row = _member_conversation(group, extension_id)
+    if row is None:
+        row = Conversation(
+            extension_id=extension_id,
+            channel=Channel.PAGER,
+            kind=ConversationKind.GROUP,
+            platform_conversation_id=group.platform_conversation_id,
+            last_message_at=utcnow(),
+            last_message_type=MessageType.PAGER,
+            last_direction=Direction.OUTBOUND,
+            preview=note[:140],
+        )
+        db.session.add(row)
+    row.title = group.name
+    return row
 
 
 def create_group(

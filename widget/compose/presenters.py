@@ -13,8 +13,9 @@ from flask import current_app
 
 from widget.compose import optout
 from widget.compose.pager import members_of
+from widget.compose.retry import was_retried
 from widget.compose.segments import SegmentCount, count_segments
-from widget.compose.service import default_sender, was_retried
+from widget.compose.service import default_sender
 from widget.contacts.service import names_for
 from widget.models import Channel, Conversation, Extension
 from widget.phone import display

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import or_, select
 
+from connectors import CrmError
+from connectors.registry import get_connector
 from widget.contacts.service import escape_like, names_for
 from widget.errors import BadInput
 from widget.extensions import db
@@ -201,74 +203,90 @@ def personal_contacts(extension: Extension, query: str, limit: int) -> list[Cand
     return _contacts(extension, query, limit, personal=True)
 
 
-def crm_contacts_source() -> RecipientSource | None:
-    """The CRM source, when a connector is configured and the user can reach it; else None."""
-    try:
-        from connectors import CrmCredentials, CrmError, CrmSession
-        from connectors.registry import get_connector
+def connected_crm(extension: Extension):
+    """The user's CRM connector and session, or None when they cannot search it now.
 
-        connector = get_connector(current_app.config.get("DEFAULT_CRM") or "")
-    except (ImportError, KeyError):
-        return None
+    A provider registered under ``CRM_SESSION_PROVIDER`` wins; otherwise the CRM capability's
+    own per-user connection (``widget.crm_logging``) is used when it is installed.
+    """
     provider = current_app.extensions.get(CRM_SESSION_PROVIDER)
-    if provider is None and connector.get_auth_type() != "none":
+    if provider is not None:
+        return provider(extension)
+    try:
+        from widget.crm_logging.connections import connection_for, connector_session
+    except ImportError:  # Sidetalk without its CRM capability: no CRM source
         return None
+    try:
+        return connector_session(connection_for(extension))
+    except (BadInput, CrmError):
+        return None  # connector not installed, or the user must reconnect first
 
-    def crm_contacts(extension: Extension, query: str, limit: int) -> list[Candidate]:
-        session = provider(extension) if provider else CrmSession(CrmCredentials(access_token=""))
-        if session is None:
-            return []
-        region = current_app.config["DEFAULT_REGION"]
-        try:
-            search = getattr(connector, "search_contacts", None)
-            if callable(search):  # a name search, where the connector offers one
-                records = search(session, query)
-            elif len(_digits(query)) >= 7:
-                records = connector.find_contact(session, to_e164(query, region))
-            else:
-                records = []
-        except BadInput:
-            return []
-        except CrmError as exc:
-            log.warning("CRM contact search failed: %s", exc)
-            return []
-        return [
-            Candidate(r.phone, r.name, f"{display(r.phone, region)} · {r.type}", "CRM")
-            for r in records[:limit]
-            if r.phone and r.phone.startswith("+")
-        ]
 
-    return crm_contacts
+def crm_contacts(extension: Extension, query: str, limit: int) -> list[Candidate]:
+    """Records of the user's CRM: by name where the connector can search names
+    (``search_contacts(session, text)``), else by number (``find_contact``)."""
+    connected = connected_crm(extension)
+    if connected is None:
+        return []
+    connector, session = connected
+    region = current_app.config["DEFAULT_REGION"]
+    number = None
+    if len(_digits(query)) >= 7:
+        typed = parse_recipient(extension, query, region)
+        number = typed.address if typed.address and not typed.is_pager else None
+    try:
+        search_names = getattr(connector, "search_contacts", None)
+        if callable(search_names):
+            records = search_names(session, query)
+        elif number:
+            records = connector.find_contact(session, number)
+        else:
+            records = []
+    except CrmError as exc:
+        log.warning("CRM contact search failed: %s", exc)
+        return []
+    found = []
+    for record in records[:limit]:
+        phone = record.phone if (record.phone or "").startswith("+") else number
+        if phone:
+            found.append(
+                Candidate(phone, record.name, f"{display(phone, region)} · {record.type}", "CRM")
+            )
+    return found
+
+
+def crm_configured() -> bool:
+    """True when the configured CRM connector (``DEFAULT_CRM``) is installed."""
+    try:
+        get_connector(current_app.config.get("DEFAULT_CRM") or "")
+    except KeyError:
+        return False
+    return True
 
 
 def recipient_sources() -> list[RecipientSource]:
     sources: list[RecipientSource] = [company_directory, directory_contacts, personal_contacts]
-    crm = crm_contacts_source()
-    if crm is not None:
-        sources.append(crm)
+    if crm_configured():
+        sources.append(crm_contacts)
     return sources
 
 
 def search(extension: Extension, query: str, limit: int = 12) -> list[Candidate]:
-    """Return up to ``limit`` candidates for ``query``, a typed number first when it is one."""
+    """Return up to ``limit`` candidates for ``query``; a typed number nobody has comes first."""
     query = query.strip()
     if len(query) > MAX_QUERY_LENGTH:
         raise BadInput(f"Search text is limited to {MAX_QUERY_LENGTH} characters.", "q")
     if not query:
         return []
-    found: list[Candidate] = []
-    region = current_app.config["DEFAULT_REGION"]
-    if len(_digits(query)) >= 7:
-        typed = parse_recipient(extension, query, region)
-        if typed.address and not typed.is_pager:
-            found.append(
-                Candidate(
-                    typed.address, display(typed.address, region), "Text this number", "Number"
-                )
-            )
-    for source in recipient_sources():
-        found.extend(source(extension, query, limit))
     unique: dict[str, Candidate] = {}
-    for candidate in found:
-        unique.setdefault(candidate.address, candidate)
-    return list(unique.values())[:limit]
+    for source in recipient_sources():
+        for candidate in source(extension, query, limit):
+            unique.setdefault(candidate.address, candidate)
+    found = list(unique.values())
+    if len(_digits(query)) >= 7:
+        region = current_app.config["DEFAULT_REGION"]
+        typed = parse_recipient(extension, query, region)
+        if typed.address and not typed.is_pager and typed.address not in unique:
+            shown = display(typed.address, region)
+            found.insert(0, Candidate(typed.address, shown, "Text this number", "Number"))
+    return found[:limit]

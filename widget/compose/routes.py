@@ -13,13 +13,13 @@ from markupsafe import escape
 from widget import htmx_support
 from widget.auth.service import login_required
 from widget.compose import bp, fax, pager, recipients
-from widget.compose.presenters import new_idempotency_key
+from widget.compose.presenters import group_members, new_idempotency_key
 from widget.compose.recipients import Recipient, parse_recipient, parse_recipients
+from widget.compose.retry import retry_message
 from widget.compose.service import (
     Draft,
     Outcome,
     Upload,
-    retry_message,
     send_compose,
     send_reply,
 )
@@ -177,7 +177,7 @@ def send(extension):
         return _landed(extension, outcome)
     context = _panel_context(
         extension,
-        recipients=outcome.refused,
+        recipients=outcome.unsent,
         text=draft.text,
         sender=draft.sender,
         field_errors=outcome.field_errors,
@@ -330,8 +330,6 @@ def create_group(extension):
 
 
 def _members_block(extension, conversation: Conversation, status: int = 200, **values):
-    from widget.compose.presenters import group_members
-
     members = group_members(extension, conversation)
     if not members:
         html = '<p id="group-members" class="muted small">You left this group.</p>'

@@ -1,4 +1,4 @@
-"""Compose, reply and retry: validate what the user sent, then send each message once.
+"""Compose and reply: validate what the user sent, then send each message once.
 
 Validation happens before anything is written: a form with a bad field changes nothing.
 Bad recipients do not stop good ones: each good recipient gets its own message (never a
@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
-from widget import media
 from widget.compose import optout, pager
 from widget.compose.images import ImageRejected, PreparedImage, prepare_image
 from widget.compose.recipients import Recipient, parse_recipients
 from widget.compose.segments import TEXT_LIMIT, utf16_length
 from widget.compose.sending import check_key, claim, complete, send_one, sent_item
-from widget.compose.tasks import FAILED
 from widget.errors import BadInput
 from widget.extensions import db
 from widget.models import (
@@ -31,7 +29,6 @@ from widget.models import (
     SendRequest,
 )
 from widget.phone import display, to_e164
-from widget.platforms import get_platform
 from widget.platforms.base import Outbound, OutboundPart, PlatformRefused
 
 GIF_FLATTENED = "The animated GIF was sent as a still picture (its first frame) to fit an MMS."
@@ -63,6 +60,8 @@ class Outcome:
     field_errors: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     replayed: bool = False
+    # The recipients the form shows again: all of them when nothing was sent, else the refused.
+    unsent: list[Recipient] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -84,15 +83,17 @@ class Outcome:
                 replayed=True,
             )
         data = request.outcome or {}
+        refused = [
+            Recipient(raw=r["raw"], label=r["label"], error=r["error"])
+            for r in data.get("refused", [])
+        ]
         return cls(
             sent=list(data.get("sent", [])),
-            refused=[
-                Recipient(raw=r["raw"], label=r["label"], error=r["error"])
-                for r in data.get("refused", [])
-            ],
+            refused=refused,
             field_errors=dict(data.get("field_errors", {})),
             notices=list(data.get("notices", [])),
             replayed=True,
+            unsent=refused,
         )
 
 
@@ -165,6 +166,7 @@ def send_all(extension: Extension, key: str, plan, outcome: Outcome) -> Outcome:
             )
             continue
         outcome.sent.append(sent_item(message, recipient.label))
+    outcome.unsent = list(outcome.refused)
     complete(claimed.request, outcome.to_json())
     return outcome
 
@@ -177,24 +179,26 @@ def send_compose(extension: Extension, draft: Draft) -> Outcome:
     if error := _text_error(text, draft.attachment is not None):
         outcome.field_errors["text"] = error
     image = _prepare(draft.attachment, outcome)
-    try:
-        sender = sender_number(extension, draft.sender)
-    except BadInput as exc:
-        outcome.field_errors["from"] = exc.message
-        sender = None
     region = current_app.config["DEFAULT_REGION"]
     try:
         recipients = parse_recipients(extension, draft.recipients, region)
     except BadInput as exc:
         outcome.field_errors["to"] = exc.message
         recipients = []
+    sender = None
+    if draft.sender or any(r.address and not r.is_pager for r in recipients):
+        try:
+            sender = sender_number(extension, draft.sender)
+        except BadInput as exc:
+            outcome.field_errors["from"] = exc.message
     if not recipients and "to" not in outcome.field_errors:
         outcome.field_errors["to"] = "Add at least one recipient."
     checked = [_check_recipient(extension, r, sender, image) for r in recipients]
     outcome.refused = [r for r in checked if r.error]
     valid = [r for r in checked if not r.error]
     if outcome.field_errors or not valid:
-        return outcome  # nothing was claimed or sent: the form comes back as it was
+        outcome.unsent = checked  # nothing was claimed or sent: the form comes back as it was
+        return outcome
     parts = (OutboundPart(image.content_type, image.data, image.filename),) if image else ()
     plan = [
         (
@@ -245,7 +249,7 @@ def default_sender(extension: Extension, conversation: Conversation) -> str | No
     return next((p["address"] for p in latest.to_parties if p.get("address") in mine), None)
 
 
-def _labels(extension: Extension, addresses: list[str]) -> list[Recipient]:
+def labels_for(extension: Extension, addresses: list[str]) -> list[Recipient]:
     return parse_recipients(extension, addresses, current_app.config["DEFAULT_REGION"])
 
 
@@ -285,7 +289,7 @@ def send_reply(extension: Extension, conversation: Conversation, draft: Draft) -
 def _reply_plan(extension, conversation, group, sender, text, parts, outcome: Outcome) -> list:
     if conversation.channel == Channel.TEXT:
         # A group text is answered to everyone in it at once, as phones do.
-        everyone = _labels(extension, conversation.addresses)
+        everyone = labels_for(extension, conversation.addresses)
         blocked = optout.blocked_pairs(extension.account_id, [sender], conversation.addresses)
         if blocked:
             names = ", ".join(r.label for r in everyone if (sender, r.address) in blocked)
@@ -298,7 +302,7 @@ def _reply_plan(extension, conversation, group, sender, text, parts, outcome: Ou
             (label, Outbound(MessageType.SMS, sender, tuple(conversation.addresses), text, parts))
         ]
     if group is None:
-        others = _labels(extension, conversation.addresses)
+        others = labels_for(extension, conversation.addresses)
         return [
             (
                 others[0],
@@ -326,67 +330,10 @@ def _reply_plan(extension, conversation, group, sender, text, parts, outcome: Ou
             ),
         )
     ]
-    for recipient in _labels(extension, outside):
+    for recipient in labels_for(extension, outside):
         checked = _check_recipient(extension, recipient, sender, None)
         if checked.error:
             outcome.refused.append(checked)
         else:
             plan.append((checked, Outbound(MessageType.SMS, sender, (checked.address,), text)))
     return plan
-
-
-def was_retried(message: Message) -> bool:
-    return (
-        db.session.scalar(
-            select(SendRequest.id).where(
-                SendRequest.extension_id == message.extension_id,
-                SendRequest.idempotency_key == f"retry-{message.id}",
-            )
-        )
-        is not None
-    )
-
-
-def _parts_of(extension: Extension, message: Message) -> tuple[OutboundPart, ...]:
-    parts = []
-    for attachment in message.attachments:
-        if attachment.storage_path:
-            data = media.read_bytes(attachment.storage_path)
-        else:
-            data = get_platform().fetch_attachment(extension, attachment)
-        parts.append(OutboundPart(attachment.content_type, data, attachment.filename or "file"))
-    return tuple(parts)
-
-
-def retry_message(extension: Extension, message_id: int) -> Outcome:
-    """Send a failed message again as a new attempt; a second retry replays the first."""
-    message = db.session.get(Message, message_id)
-    if message is None or message.extension_id != extension.id:
-        raise BadInput("That message does not exist.", status=404)
-    if message.direction != Direction.OUTBOUND or message.message_status not in FAILED:
-        raise BadInput("Only a message that failed can be sent again.", status=409)
-    failed = [
-        p["address"] for p in message.to_parties if p.get("status") in {s.value for s in FAILED}
-    ]
-    addresses = failed or [p["address"] for p in message.to_parties if p.get("address")]
-    outcome = Outcome()
-    if message.type != MessageType.PAGER:
-        blocked = optout.blocked_pairs(extension.account_id, [message.from_address], addresses)
-        if blocked:
-            labels = _labels(extension, [their for _, their in blocked])
-            raise BadInput(
-                opted_out_error(", ".join(r.label for r in labels), message.from_address),
-                status=409,
-            )
-    outbound = Outbound(
-        message.type,
-        message.from_address,
-        tuple(addresses),
-        message.subject,
-        _parts_of(extension, message),
-        conversation_id=message.platform_conversation_id,
-    )
-    label = Recipient(
-        raw=", ".join(addresses), label=", ".join(r.label for r in _labels(extension, addresses))
-    )
-    return send_all(extension, f"retry-{message.id}", [(label, outbound)], outcome)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union_all
 
 from widget.extensions import db
 from widget.models import Contact, ContactPhone, ContactSource, Extension, PhoneNumber
@@ -29,18 +29,18 @@ def names_for(extension: Extension, addresses: Iterable[str]) -> dict[str, str]:
         return {}
     names: dict[str, str] = {}
     account_id = extension.account_id
-    for number, name in db.session.execute(
+    # Extension numbers and the extensions' phone numbers never collide ("101" is not
+    # "+1..."), so both lookups share one round trip.
+    colleagues = union_all(
         select(Extension.extension_number, Extension.name).where(
             Extension.account_id == account_id, Extension.extension_number.in_(wanted)
-        )
-    ):
-        names[number] = name
-    for e164, name in db.session.execute(
+        ),
         select(PhoneNumber.e164, Extension.name)
         .join(Extension, PhoneNumber.extension_id == Extension.id)
-        .where(PhoneNumber.account_id == account_id, PhoneNumber.e164.in_(wanted))
-    ):
-        names.setdefault(e164, name)
+        .where(PhoneNumber.account_id == account_id, PhoneNumber.e164.in_(wanted)),
+    )
+    for address, name in db.session.execute(colleagues):
+        names.setdefault(address, name)
     rows = db.session.execute(
         select(ContactPhone.e164, Contact)
         .join(Contact, ContactPhone.contact_id == Contact.id)

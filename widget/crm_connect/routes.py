@@ -1,7 +1,8 @@
 """Views of connecting a CRM: the OAuth popup's start and callback, switch, disconnect.
 
 ``start`` is called by the widget itself (headers carry who and CSRF); the popup then
-goes straight to the CRM, and the callback knows the user from its ``state`` alone. Settings blocks returned here are those of ``crm_logging/settings.html``.
+goes straight to the CRM, and the callback knows the user from its ``state`` alone.
+Settings blocks returned here are those of ``crm_logging/settings.html``.
 """
 
 from __future__ import annotations

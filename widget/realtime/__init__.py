@@ -7,6 +7,9 @@ turns committed changes into frames, and the template helpers the page uses.
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Flask, g, request, url_for
 
 bp = Blueprint("realtime", __name__)
@@ -30,7 +33,12 @@ def init_app(app: Flask) -> None:
         "SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": MAX_CLIENT_FRAME}
     )
     if app.config.get("REDIS_URL"):
-        prefix = app.config.get("REALTIME_CHANNEL_PREFIX") or "sidetalk:"
+        # Several installations may share one Redis: pub/sub channels ignore the db number.
+        prefix = (
+            app.config.get("REALTIME_CHANNEL_PREFIX")
+            or os.environ.get("SIDETALK_CHANNEL_PREFIX")
+            or "sidetalk:"
+        )
         app.extensions["realtime"] = RedisBroker(app.config["REDIS_URL"], prefix=prefix)
     else:
         app.extensions["realtime"] = InProcessBroker()
@@ -62,6 +70,13 @@ def realtime_positions() -> dict[str, int]:
         extension = current_extension()
         g.realtime_positions = events.latest(channels_for(extension)) if extension else {}
     return g.realtime_positions
+
+
+@bp.app_template_global()
+def realtime_socket_path() -> str:
+    """``/ws`` as a path: the ws extension adds ws:// or wss:// from the page's own origin
+    (``url_for`` would build an absolute ws:// URL from the request, wrong behind TLS)."""
+    return urlsplit(url_for("realtime.socket")).path
 
 
 @bp.app_template_global()

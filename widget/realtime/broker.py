@@ -32,16 +32,25 @@ class Delivery:
 
     ``seq`` numbers the channel's logged events (None for ephemeral ones such as typing,
     which are never replayed); ``notice`` is the browser-notification text of a new
-    inbound message, shown live only, never on catch-up.
+    inbound message. ``tail`` is what live clients get after ``html`` (the position
+    marker and the notice), rendered once by the publisher rather than once per
+    connection; a catch-up replays ``html`` only, so old events never notify.
     """
 
     channel: str
     html: str
     seq: int | None = None
     notice: dict[str, str] | None = None
+    tail: str = ""
 
     def to_json(self) -> dict:
-        return {"channel": self.channel, "html": self.html, "seq": self.seq, "notice": self.notice}
+        return {
+            "channel": self.channel,
+            "html": self.html,
+            "seq": self.seq,
+            "notice": self.notice,
+            "tail": self.tail,
+        }
 
     @classmethod
     def from_json(cls, data: object) -> Delivery:
@@ -49,14 +58,16 @@ class Delivery:
         if not isinstance(data, dict):
             raise ValueError("a delivery must be a JSON object")
         channel, html, seq = data.get("channel"), data.get("html"), data.get("seq")
-        notice = data.get("notice")
+        notice, tail = data.get("notice"), data.get("tail", "")
         if not isinstance(channel, str) or not isinstance(html, str):
             raise ValueError("a delivery needs a channel and html")
+        if not isinstance(tail, str):
+            raise ValueError("tail must be a string")
         if seq is not None and not isinstance(seq, int):
             raise ValueError("seq must be a whole number")
         if notice is not None and not isinstance(notice, dict):
             raise ValueError("notice must be an object")
-        return cls(channel=channel, html=html, seq=seq, notice=notice)
+        return cls(channel=channel, html=html, seq=seq, notice=notice, tail=tail)
 
 
 class Resync:

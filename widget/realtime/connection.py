@@ -39,6 +39,19 @@ MAX_CLIENT_FRAME = 4096
 # Malformed frames are logged and ignored, up to this many per connection.
 MAX_BAD_FRAMES = 20
 IDLE_WAKE_SECONDS = 30.0
+CLOSE_HANDSHAKE_SECONDS = 2.0
+
+
+def close_socket(ws, code: int, reason: str) -> None:
+    """Close with ``code`` and wait (briefly) for the client's answer before returning.
+
+    Returning ends the HTTP request and the server closes the TCP socket; if the client's
+    close frame arrives after that, the kernel answers with a reset, which can destroy
+    our close frame in the client's buffer: the page would see 1005/1006, not ``code``.
+    """
+    with contextlib.suppress(ConnectionClosed):
+        ws.close(code, reason)
+    ws.thread.join(timeout=CLOSE_HANDSHAKE_SECONDS)
 
 
 @dataclass
@@ -124,10 +137,7 @@ class Connection:
                 self._catch_up([item.channel], self.positions)
                 continue
             self.positions[item.channel] = item.seq
-            html = item.html + frames.cursors({item.channel: item.seq})
-            if item.notice:
-                html += frames.notice(item.notice)
-            self._send(html)
+            self._send(item.html + item.tail)
 
     def _send(self, html: str) -> None:
         self.ws.send(html)
@@ -174,8 +184,7 @@ class Connection:
 
     def _refuse(self, code: int, reason: str) -> None:
         log.info("closing extension %s's socket: %s", self.subscriber.extension_id, reason)
-        with contextlib.suppress(ConnectionClosed):
-            self.ws.close(code, reason)
+        close_socket(self.ws, code, reason)
 
     # --- token -------------------------------------------------------------------------
 

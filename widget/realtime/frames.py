@@ -47,13 +47,13 @@ def render(block: str, **context) -> str:
     return render_block(PAGE, block, **context)
 
 
-def insert(swap: str, inner: str) -> str:
-    """Wrap ``inner`` so htmx inserts it (``afterbegin:#rows``, ``beforeend:#bubbles-1``).
+def insert(container: str, element_id: str, swap: str, inner: str) -> str:
+    """Wrap ``inner`` (list items) in its container, which htmx inserts them into by id.
 
-    htmx inserts the wrapper's children for these swap styles; ``inner`` is markup we
-    rendered ourselves from the page's blocks, already escaped.
+    ``<ul id="rows" hx-swap-oob="afterbegin">`` puts the row first in the list;
+    ``inner`` is markup we rendered ourselves from the page's blocks, already escaped.
     """
-    return f'<div hx-swap-oob="{escape(swap)}">{inner}</div>'
+    return f'<{container} id="{escape(element_id)}" hx-swap-oob="{swap}">{inner}</{container}>'
 
 
 def removal(element_id: str) -> str:
@@ -90,7 +90,8 @@ def message_changes(extension: Extension, messages: Iterable[Message], reason: s
         if row is None:
             parts.append(removal(f"conversation-{conversation.id}"))
         elif reason in MOVING_REASONS:
-            parts.append(insert("afterbegin:#rows", render("row", extension=extension, row=row)))
+            row_html = render("row", extension=extension, row=row)
+            parts.append(insert("ul", "rows", "afterbegin", row_html))
         else:
             parts.append(render("row", extension=extension, row=row, oob=True))
     parts.append(render("tab_counts", counts=unread_counts(extension)))
@@ -112,7 +113,7 @@ def _bubble_parts(extension, conversation, messages, reason) -> list[str]:
             parts.append(removal(f"message-{message.id}"))
         elif reason in MOVING_REASONS:
             bubble = render("bubble", message=message, **context)
-            parts.append(insert(f"beforeend:#bubbles-{conversation.id}", bubble))
+            parts.append(insert("ol", f"bubbles-{conversation.id}", "beforeend", bubble))
             stopped_typing = stopped_typing or message.direction == Direction.INBOUND
         else:
             parts.append(render("bubble", message=message, oob=True, **context))

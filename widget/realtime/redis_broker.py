@@ -51,11 +51,17 @@ class RedisBroker(Broker):
         self.connected = threading.Event()  # set while the listener is subscribed
         self._client = self._new_client()
 
-    def _new_client(self) -> redis.Redis:
+    @property
+    def client_name(self) -> str:
+        """How the listener's connection is named in ``CLIENT LIST`` (operators, tests)."""
+        return f"sidetalk-listener-{os.getpid()}-{self.prefix.rstrip(':')}"
+
+    def _new_client(self, name: str | None = None) -> redis.Redis:
         # No silent retries inside redis-py: a reconnect must go through our loop, which
         # knows that messages may have been missed and makes connections catch up.
         return redis.Redis.from_url(
             self.url,
+            client_name=name,
             socket_connect_timeout=2,
             socket_timeout=5,
             health_check_interval=15,
@@ -106,7 +112,7 @@ class RedisBroker(Broker):
         while not self._stopping.is_set():
             pubsub = None
             try:
-                pubsub = self._new_client().pubsub(ignore_subscribe_messages=True)
+                pubsub = self._new_client(self.client_name).pubsub(ignore_subscribe_messages=True)
                 pubsub.psubscribe(self.prefix + "*")
                 self.connected.set()
                 if attempt:

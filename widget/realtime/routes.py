@@ -18,6 +18,7 @@ from widget.realtime.connection import (
     CLOSE_UNAUTHENTICATED,
     Connection,
     Subscriber,
+    close_socket,
 )
 from widget.realtime.service import channels_for, get_broker, send_typing
 from widget.security import current_identity
@@ -33,7 +34,7 @@ def socket(ws):
     extension = current_extension()
     identity = current_identity()
     if extension is None or identity is None:
-        ws.close(CLOSE_UNAUTHENTICATED, "Sign in again: the token is missing or has expired.")
+        close_socket(ws, CLOSE_UNAUTHENTICATED, "Sign in again: the token is missing or expired.")
         return
     allowed = channels_for(extension)
     chosen = allowed
@@ -41,7 +42,7 @@ def socket(ws):
         chosen = [c.strip() for c in request.args["channels"].split(",") if c.strip()]
         refused = [c for c in chosen if c not in allowed]
         if refused or not chosen:
-            ws.close(CLOSE_FORBIDDEN, f"Not your channel: {', '.join(refused)[:80]}")
+            close_socket(ws, CLOSE_FORBIDDEN, f"Not your channel: {', '.join(refused)[:80]}")
             return
     claimed = events.parse_positions(
         request.args.get("last_event_id", ""), events.ext_channel(extension.id)

@@ -60,9 +60,16 @@ def publish(channel: str, kind: str, html: str, notice: dict | None = None) -> D
     """Log ``html`` as the channel's next event, commit, then publish it."""
     seq = events.append(channel, kind, html)
     db.session.commit()
-    delivery = Delivery(channel=channel, html=html, seq=seq, notice=notice)
+    with frames.rendering():
+        delivery = numbered(channel, html, seq, notice)
     get_broker().publish(delivery)
     return delivery
+
+
+def numbered(channel: str, html: str, seq: int, notice: dict | None) -> Delivery:
+    """The delivery of logged event ``seq``, with what only live clients get."""
+    tail = frames.cursors({channel: seq}) + (frames.notice(notice) if notice else "")
+    return Delivery(channel=channel, html=html, seq=seq, notice=notice, tail=tail)
 
 
 # --- colleagues -----------------------------------------------------------------------
@@ -241,16 +248,15 @@ def publish_message_changes(extension: Extension, message_ids: list[int], reason
             for sender, copies in record_read_receipts(extension, messages).values():
                 html = frames.read_receipts(sender, copies)
                 outgoing.append((events.ext_channel(sender.id), "read_receipt", html, None))
-    # Counter rows are locked in one order so two transactions never wait on each other.
+    # Counter rows are locked in one order so two transactions never wait on each other,
+    # and only from the first number taken to the commit.
     outgoing.sort(key=lambda item: item[0])
-    deliveries = [
-        Delivery(channel=c, html=html, seq=events.append(c, kind, html), notice=notice)
-        for c, kind, html, notice in outgoing
-    ]
+    seqs = [events.append(channel, kind, html) for channel, kind, html, _ in outgoing]
     db.session.commit()
     broker = get_broker()
-    for delivery in deliveries:
-        broker.publish(delivery)
+    with frames.rendering():
+        for (channel, _, html, notice), seq in zip(outgoing, seqs, strict=True):
+            broker.publish(numbered(channel, html, seq, notice))
 
 
 def on_messages_changed(extension: Extension, message_ids=(), reason: str = "", **_) -> None:

@@ -5,8 +5,8 @@
 
   var CONNECTED = "sidetalk:crm-connected";
 
-  // The widget token in hx-headers (a cookie-less iframe has nothing else): a popup or a
-  // new tab is a top-level window that cannot see the iframe's partitioned cookies.
+  // The widget token in hx-headers (a cookie-less iframe has nothing else): a new tab is a
+  // top-level window that cannot see the iframe's partitioned cookies.
   function widgetToken() {
     var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
     var name = Object.keys(headers).find(function (k) { return /token$/i.test(k) && !/csrf/i.test(k); });
@@ -29,13 +29,43 @@
     }
   }
 
+  function showError(message) {
+    var flash = document.getElementById("flash");
+    if (!flash) return;
+    var box = document.createElement("div");
+    box.className = "error-box";
+    box.textContent = message; // text, never HTML: it may quote the CRM
+    flash.replaceChildren(box);
+  }
+
+  // Connect: open the popup within the click (popup blockers allow nothing later), then
+  // ask the server to start the sign-in (a POST with the widget's headers: CSRF, token)
+  // and send the popup to the CRM's authorization page.
+  function connect(url) {
+    var popup = window.open("", "sidetalk-crm-connect", "popup=yes,width=520,height=680");
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["Accept"] = "application/json";
+    fetch(url, { method: "POST", headers: headers, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) throw new Error((body.error && body.error.message) || "The sign-in could not start.");
+          return body;
+        });
+      })
+      .then(function (body) {
+        if (popup && !popup.closed) popup.location.href = body.authorize_url;
+      })
+      .catch(function (error) {
+        if (popup && !popup.closed) popup.close();
+        showError(error.message);
+      });
+  }
+
   document.addEventListener("click", function (event) {
-    var connect = event.target.closest("[data-crm-connect]");
-    if (connect) {
+    var connectButton = event.target.closest("[data-crm-connect]");
+    if (connectButton) {
       event.preventDefault();
-      var popup = window.open(withToken(connect.dataset.crmConnect), "sidetalk-crm-connect",
-        "popup=yes,width=520,height=680");
-      if (popup) popup.focus();
+      connect(connectButton.dataset.crmConnect);
       return;
     }
     // Our own pages opened in a new tab (the local CRM, the manifest editor) need the

@@ -1,7 +1,7 @@
 // Live updates: the htmx ws extension applies the server's out-of-band frames; this file
 // keeps the socket's URL fresh, fits frames to what this page shows, and handles the
-// browser-side extras (notifications, sound, marking arrivals read). No inline scripts:
-// the CSP forbids them.
+// browser-side extras (notifications, sound, marking arrivals read). Typing is sent by
+// plain htmx markup in the thread. No inline scripts: the CSP forbids them.
 (function () {
   "use strict";
 
@@ -39,9 +39,8 @@
   };
 
   // --- fitting frames to this page ------------------------------------------------------
-  // A frame describes every view (list, counts, an open thread). Pieces whose target this
-  // page does not show are dropped; inserted elements replace any element with the same
-  // id, so a conversation moves to the top and a replayed frame never duplicates a bubble.
+  // A frame describes every view (list, counts, an open thread): pieces whose target this
+  // page does not show are dropped, and so are rows that the list's filters would hide.
   var arrivedInOpenThread = false;
 
   function rowFitsList(row) {
@@ -68,14 +67,7 @@
     } catch (e) { target = null; }
     if (!target) return false;
     if (["true", "outerHTML", "innerHTML", "delete"].indexOf(style) >= 0) return true;
-    var inserted = Array.from(piece.children);
-    if (target.id === "rows" && !inserted.every(rowFitsList)) return false;
-    inserted.forEach(function (el) {
-      var old = el.id && document.getElementById(el.id);
-      if (old) old.remove();
-    });
-    var placeholder = target.querySelector(":scope > .empty");
-    if (placeholder) placeholder.remove();
+    if (target.id === "rows" && !Array.from(piece.children).every(rowFitsList)) return false;
     if (target.classList.contains("bubbles") && piece.querySelector(".bubble.inbound")) {
       arrivedInOpenThread = true;
     }
@@ -92,6 +84,19 @@
       });
       return template.innerHTML;
     }
+  });
+
+  // Ids are unique: an element inserted out of band replaces any element with its id.
+  // That moves a conversation row to the top, and keeps a bubble single when both the
+  // reply's response and the websocket bring it, in either order.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    Array.from(event.detail.fragment.children || []).forEach(function (el) {
+      var old = el.id && document.getElementById(el.id);
+      if (old && old !== target) old.remove();
+    });
+    var placeholder = target.id === "rows" && target.querySelector(":scope > .empty");
+    if (placeholder && event.detail.fragment.children.length) placeholder.remove();
   });
 
   // --- after each frame: notices, fresh tokens, reload requests, read marks -------------

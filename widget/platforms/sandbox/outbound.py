@@ -160,12 +160,11 @@ def _overall(message_type: MessageType, statuses: list[MessageStatus]) -> Messag
 def _attachment_bytes(message: Message) -> list[MediaPart]:
     parts = []
     for attachment in message.attachments:
-        if attachment.storage_path:
-            data = media_store.read_bytes(attachment.storage_path)
-        else:
-            data = media_store.read_bytes(
-                (attachment.platform_uri or "").removeprefix(SANDBOX_URI_PREFIX)
-            )
+        # Kept locally once viewed; else still where the sandbox stored it when sending.
+        path = attachment.storage_path or (attachment.platform_uri or "").removeprefix(
+            SANDBOX_URI_PREFIX
+        )
+        data = media_store.read_bytes(path)
         parts.append(MediaPart(attachment.kind, attachment.content_type, data, attachment.filename))
     return parts
 

@@ -1,0 +1,119 @@
+"""Live updates in real Chromium: two colleagues, two browsers, no reloads.
+
+Alice works in the widget framed by a CRM page (cookie-less: the token rides in the
+websocket URL); Bob has the sidebar open on its own. Alice pages Bob with the reply box;
+Bob's list shows it at once; Bob opens it and Alice sees "Read by Bob Martinez"; Bob
+types and Alice sees him typing, which fades after five quiet seconds; Bob's answer
+lands in Alice's open thread and, since she is looking at it, is marked read for him.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from widget.extensions import db
+from widget.models import Channel, Conversation, Extension
+
+pytestmark = pytest.mark.browser
+
+
+def _conversation_between(app, owner: str, other: str) -> int:
+    with app.app_context():
+        owner_id = db.session.scalar(
+            select(Extension.id).where(Extension.extension_number == owner)
+        )
+        found = db.session.scalar(
+            select(Conversation.id).where(
+                Conversation.extension_id == owner_id,
+                Conversation.channel == Channel.PAGER,
+                Conversation.participants == f",{other},",
+            )
+        )
+        db.session.remove()
+    assert found is not None, f"the demo has no pager thread between {owner} and {other}"
+    return found
+
+
+def _htmx_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors
+
+
+def test_page_read_receipt_and_typing_between_two_colleagues(browser, live_server, host_server):
+    from playwright.sync_api import expect
+
+    alice_context = browser.new_context(viewport={"width": 1024, "height": 720})
+    bob_context = browser.new_context(viewport={"width": 420, "height": 800})
+    for context in (alice_context, bob_context):
+        context.set_default_timeout(10_000)
+    try:
+        alice_page = alice_context.new_page()
+        bob = bob_context.new_page()
+        alice_errors, bob_errors = _htmx_errors(alice_page), _htmx_errors(bob)
+
+        # Alice signs in inside the CRM page's frame; Bob in his own tab.
+        alice_page.goto(host_server.url + "/")
+        alice = alice_page.frame_locator("#sidetalk")
+        alice.locator("label[data-extension-number='101']").click()
+        alice.get_by_role("button", name="Sign in").click()
+        expect(alice.locator("#realtime")).to_have_attribute("data-state", "live")
+        alice_context.clear_cookies()  # from here on only the token identifies Alice
+
+        bob.goto(live_server.url + "/auth/signin?next=/widget/")
+        bob.locator("label[data-extension-number='102']").click()
+        bob.get_by_role("button", name="Sign in").click()
+        expect(bob.locator("#realtime")).to_have_attribute("data-state", "live")
+        bob.evaluate("window.__sameDocument = true")
+
+        # Alice pages Bob from their pager thread.
+        alice_thread_id = _conversation_between(live_server.app, "101", "102")
+        bob_thread_id = _conversation_between(live_server.app, "102", "101")
+        alice.locator("label.tab", has_text="Pager").click()
+        alice.locator(f"#conversation-{alice_thread_id} .row-main").click()
+        alice_thread = alice.locator(f"#thread article[data-conversation-id='{alice_thread_id}']")
+        expect(alice_thread).to_be_visible()
+        text = "Lunch at noon? <b>not bold</b>"
+        alice_thread.locator("textarea[name=text]").fill(text)
+        alice_thread.get_by_role("button", name="Send").click()
+        sent = alice_thread.locator("li.bubble.outbound", has_text="Lunch at noon?")
+        expect(sent).to_have_count(1)
+
+        # Bob's list shows it on top, unread, without a reload; the text stays text.
+        top = bob.locator("#rows > li.row").first
+        expect(top).to_have_attribute("data-conversation-id", str(bob_thread_id))
+        expect(top).to_have_class("row unread")
+        expect(top.locator(".preview")).to_have_text(text)
+        assert bob.evaluate("window.__sameDocument") is True
+
+        # Bob opens it: Alice sees her page was read.
+        top.locator(".row-main").click()
+        bob_thread = bob.locator(f"#thread article[data-conversation-id='{bob_thread_id}']")
+        expect(bob_thread.locator("li.bubble.inbound", has_text="Lunch at noon?")).to_be_visible()
+        expect(sent.locator(".receipt")).to_have_text("Read by Bob Martinez ✓")
+
+        # Bob types: Alice sees it; five quiet seconds later it is gone.
+        box = bob_thread.locator("textarea[name=text]")
+        box.press_sequentially("On my way", delay=40)
+        indicator = alice.locator(f"#typing-{alice_thread_id}")
+        expect(indicator).to_be_visible()
+        expect(indicator).to_have_text("Bob Martinez is typing…")
+        expect(indicator).to_be_hidden(timeout=9_000)
+
+        # He types again and sends: the indicator goes, his answer lands in her thread...
+        box.press_sequentially("!", delay=40)
+        expect(indicator).to_be_visible()
+        bob_thread.get_by_role("button", name="Send").click()
+        answer = alice_thread.locator("li.bubble.inbound", has_text="On my way!")
+        expect(answer).to_have_count(1)
+        expect(indicator).to_be_hidden(timeout=2_000)
+        # ...and as Alice has the thread open in front of her, it is marked read for Bob.
+        bob_sent = bob_thread.locator("li.bubble.outbound", has_text="On my way!")
+        expect(bob_sent.locator(".receipt")).to_have_text("Read by Alice Chen ✓")
+
+        for errors in (alice_errors, bob_errors):
+            assert not [e for e in errors if "htmx" in e.lower() or "oob" in e.lower()], errors
+    finally:
+        alice_context.close()
+        bob_context.close()
