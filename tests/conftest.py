@@ -72,12 +72,23 @@ def demo_template(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def app(tmp_path):
-    """An application on an empty, migrated-by-metadata SQLite database."""
-    application = make_app(f"sqlite:///{tmp_path / 'test.db'}", tmp_path)
-    with application.app_context():
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory):
+    """A SQLite file with every table and no rows, built once per session."""
+    root = tmp_path_factory.mktemp("empty-template")
+    app = make_app(f"sqlite:///{root / 'empty.db'}", root)
+    with app.app_context():
         _db.create_all()
+        _db.session.remove()
+        _db.engine.dispose()
+    return root / "empty.db"
+
+
+@pytest.fixture
+def app(tmp_path, empty_template):
+    """An application on a private copy of an empty SQLite database with every table."""
+    shutil.copy(empty_template, tmp_path / "test.db")
+    application = make_app(f"sqlite:///{tmp_path / 'test.db'}", tmp_path)
     yield application
     with application.app_context():
         _db.session.remove()
@@ -94,6 +105,28 @@ def demo_app(tmp_path, demo_template):
     with application.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def demo_ctx(demo_app):
+    """An application context on a private copy of the seeded demo."""
+    with demo_app.app_context():
+        yield demo_app
+
+
+@pytest.fixture
+def ext(demo_ctx):
+    """Return the demo extension with the given number (``ext("101")``)."""
+    from sqlalchemy import select
+
+    from widget.models import Extension
+
+    def find(number: str) -> Extension:
+        return _db.session.scalars(
+            select(Extension).where(Extension.extension_number == number)
+        ).one()
+
+    return find
 
 
 @pytest.fixture

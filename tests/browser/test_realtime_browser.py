@@ -117,3 +117,65 @@ def test_page_read_receipt_and_typing_between_two_colleagues(browser, live_serve
     finally:
         alice_context.close()
         bob_context.close()
+
+
+def _sign_in(page, url: str, number: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url + "/auth/signin?next=/widget/")
+    page.locator(f"label[data-extension-number='{number}']").click()
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#realtime")).to_have_attribute("data-state", "live")
+
+
+def _inbound(live_server, text: str, to: str = "+16505550102") -> None:
+    import requests
+
+    response = requests.post(
+        f"{live_server.url}/sandbox/inbound",
+        json={"from": "+14155550123", "to": to, "text": text, "type": "SMS"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_filters_hold_and_a_dropped_socket_catches_up_with_a_fresh_token(page, live_server):
+    from playwright.sync_api import expect
+
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    _sign_in(page, live_server.url, "102")
+    page.evaluate("window.__sameDocument = true")
+
+    # On the Voicemail tab a new SMS updates the counts but never enters the list.
+    page.locator("label.tab", has_text="Voicemail").click()
+    expect(page.locator("#rows > li.row").first).to_have_attribute("data-channel", "voicemail")
+    text_count = int(page.locator("#count-text").get_attribute("data-count"))
+    _inbound(live_server, "not for the voicemail tab")
+    expect(page.locator("#count-text")).to_have_attribute("data-count", str(text_count + 1))
+    expect(page.locator("#rows li.row", has_text="not for the voicemail tab")).to_have_count(0)
+    expect(page.locator("#rows > li.row[data-channel='text']")).to_have_count(0)
+
+    # Back on All: the socket drops (as on a flaky network); a message arrives meanwhile.
+    page.locator("label.tab", has_text="All").click()
+    expect(page.locator("#rows > li.row").first).to_contain_text("not for the voicemail tab")
+    page.evaluate(
+        "document.getElementById('realtime')['htmx-internal-data'].webSocket.socket"
+        ".close(4000, 'test drop')"
+    )
+    expect(page.locator("#realtime")).to_have_attribute("data-state", "connecting")
+    _inbound(live_server, "sent while the socket was down")
+
+    # The page reconnects by itself, with the token it holds now and its last position.
+    expect(page.locator("#realtime")).to_have_attribute("data-state", "live", timeout=15_000)
+    top = page.locator("#rows > li.row").first
+    expect(top).to_contain_text("sent while the socket was down")
+    assert len(sockets) == 2
+    current = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))")
+    token = next(
+        v for k, v in current.items() if k.lower().endswith("token") and "csrf" not in k.lower()
+    )
+    assert f"token={token}" in sockets[1]
+    assert "last_event_id=ext%3A" in sockets[1]
+    assert sockets[0] != sockets[1]
+    assert page.evaluate("window.__sameDocument") is True

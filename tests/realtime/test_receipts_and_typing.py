@@ -197,3 +197,14 @@ def test_a_new_message_from_the_typist_clears_their_indicator(demo):
     indicator = frame.find("p", id=f"typing-{sent.conversation_id}")
     assert indicator["hx-swap-oob"] == "true"
     assert "active" not in indicator["class"]
+
+
+def test_typing_faster_than_once_a_second_is_dropped(demo):
+    received, _ = page_bob_from_alice("spam?")
+    bob = ext("102")
+    alice_inbox = listen(demo, ext("101"))
+
+    told = [send_typing(bob, received.conversation) for _ in range(5)]
+
+    assert told == [1, 0, 0, 0, 0]
+    assert len(alice_inbox.drain()) == 1

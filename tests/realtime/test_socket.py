@@ -22,6 +22,7 @@ from tests.realtime.conftest import (
     start_server,
     wait_closed,
 )
+from widget.extensions import db
 from widget.realtime import events
 from widget.security import read_widget_token
 
@@ -291,3 +292,48 @@ def test_a_socket_that_leaves_is_forgotten(live, alice):
     while broker.hub.connection_count() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert broker.hub.connection_count() == 0
+
+
+def test_a_shared_queue_channel_reaches_its_members_only(live, alice, bob, monkeypatch):
+    from widget.realtime import service
+
+    # Queues register who belongs to them; here Alice is in queue 7 and Bob is not.
+    monkeypatch.setattr(
+        service,
+        "channel_providers",
+        [lambda ext: ["queue:7"] if ext.id == alice.extension_id else []],
+    )
+    member = connect(live, alice.token)
+    outsider = connect(live, bob.token, channels="queue:7")
+    try:
+        assert wait_closed(outsider)[0] == 4403
+        deadline = time.monotonic() + 5
+        broker = live.app.extensions["realtime"]
+        while broker.hub.connection_count() < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with live.app.app_context():
+            delivery = service.publish("queue:7", "queue", '<p id="q">claimed</p>')
+
+        (frame,) = frames_until(member, lambda f: "claimed" in f)
+        assert cursor_of(frame, "queue:7") == delivery.seq
+    finally:
+        member.close()
+
+
+def test_events_committed_without_the_broker_still_reach_the_socket(demo_app, alice):
+    # A job worker in another process with no Redis logs events nobody here hears of:
+    # connections compare their positions with the log and catch up by themselves.
+    demo_app.config["REALTIME_LOG_CHECK_SECONDS"] = 0.3
+    live = start_server(demo_app)
+    client = connect(live, alice.token)
+    try:
+        time.sleep(0.2)
+        with demo_app.app_context():
+            events.append(f"ext:{alice.extension_id}", "messages", '<p id="x">from elsewhere</p>')
+            db.session.commit()
+
+        (frame,) = frames_until(client, lambda f: "from elsewhere" in f)
+        assert cursor_of(frame, f"ext:{alice.extension_id}") is not None
+    finally:
+        client.close()
+        live.stop()

@@ -6,7 +6,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from widget import htmx_support, security
 from widget.auth import bp
-from widget.auth.service import extensions_for_signin, sign_in
+from widget.auth.service import extensions_for_signin, login_required, sign_in
 from widget.errors import BadInput
 
 
@@ -43,6 +43,17 @@ def signin_submit():
     target = _safe_next(request.form.get("next"))
     separator = "&" if "?" in target else "?"
     return redirect(f"{target}{separator}token={token}", code=303)
+
+
+@bp.get("/keepalive")
+@login_required
+def keepalive(extension):
+    """Return 204; the response carries a fresh widget token like every other one.
+
+    An idle sidebar makes no requests, so without this its token would expire and the
+    next click would ask the user to sign in again.
+    """
+    return "", 204
 
 
 @bp.post("/signout")

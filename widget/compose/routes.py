@@ -24,6 +24,7 @@ from widget.compose.service import (
     send_reply,
 )
 from widget.contacts.service import names_for
+from widget.crm_logging.hooks import open_log_page_trigger
 from widget.errors import BadInput
 from widget.extensions import db
 from widget.inbox.presenters import conversation_title, row_views, sender_names
@@ -142,12 +143,24 @@ def _sent_summary(outcome: Outcome) -> str:
     return " ".join([f"Sent to {labels}.", *outcome.notices]) if outcome.sent else ""
 
 
+def _offer_log_page(response, extension, outcome: Outcome):
+    """Let CRM logging open its panel after the day's first message ("Open SMS logging
+    page after message"); only for a single message: with several recipients there is
+    no one conversation to open."""
+    if len(outcome.sent) == 1 and not outcome.replayed:
+        message = db.session.get(Message, outcome.sent[0]["message_id"])
+        if message is not None:
+            open_log_page_trigger(response, extension, message)
+    return response
+
+
 def _landed(extension, outcome: Outcome):
     """Close the panel and show the list with the new conversations at the top."""
     html = _list_oob(extension) + _flash_oob(_sent_summary(outcome))
     response = htmx_support.make_fragment_response(html)
     ids = sorted({item["conversation_id"] for item in outcome.sent})
-    return htmx_support.trigger(response, "sidetalk:sent", {"conversation_ids": ids})
+    htmx_support.trigger(response, "sidetalk:sent", {"conversation_ids": ids})
+    return _offer_log_page(response, extension, outcome)
 
 
 def _form_draft() -> Draft:
@@ -242,7 +255,8 @@ def reply(extension, conversation_id: int):
     if not outcome.replayed:
         html += _bubbles_oob(extension, conversation, ids)
     html += _rows_oob(extension, {item["conversation_id"] for item in outcome.sent})
-    return htmx_support.make_fragment_response(html, 200 if outcome.ok else 422)
+    response = htmx_support.make_fragment_response(html, 200 if outcome.ok else 422)
+    return _offer_log_page(response, extension, outcome)
 
 
 @bp.post("/messages/<int:message_id>/retry")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import select
 
@@ -10,6 +12,22 @@ from widget.extensions import db
 from widget.inbox.ingest import IngestResult, ingest_record, messages_changed
 from widget.models import Account, Extension
 from widget.platforms.records import RecordError, parse_instant_event
+
+_importing_history: ContextVar[bool] = ContextVar("sidetalk_importing_history", default=False)
+
+
+@contextmanager
+def importing_history() -> Iterator[None]:
+    """Ingest old messages without announcing them.
+
+    Seeded or back-filled history is not news: nobody should be pushed a frame for it
+    or have it auto-logged as if it had just arrived.
+    """
+    token = _importing_history.set(True)
+    try:
+        yield
+    finally:
+        _importing_history.reset(token)
 
 
 def find_extension(platform: str, platform_extension_id: str) -> Extension:
@@ -38,7 +56,7 @@ def handle_instant_event(
     except Exception:
         db.session.rollback()
         raise
-    if result.changed:
+    if result.changed and not _importing_history.get():
         messages_changed.send(
             extension,
             message_ids=[result.message.id],

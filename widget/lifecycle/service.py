@@ -78,18 +78,25 @@ def mark_conversation_unread(extension: Extension, conversation: Conversation) -
     return newest
 
 
-def _delete(extension: Extension, messages: list[Message]) -> list[Message]:
+def _set_availability(
+    extension: Extension, messages: list[Message], availability: Availability, reason: str
+) -> list[Message]:
+    """Move ``messages`` to Deleted or back to Alive, commit, then announce ``reason``."""
     now = utcnow()
     for message in messages:
-        message.availability = Availability.DELETED
-        message.deleted_at = now
+        message.availability = availability
+        message.deleted_at = now if availability == Availability.DELETED else None
         _touch(message, now)
     for conversation in {m.conversation for m in messages}:
         refresh_conversation(conversation)
-    get_platform().update_availability(extension, messages, Availability.DELETED)
+    get_platform().update_availability(extension, messages, availability)
     db.session.commit()
-    _announce(extension, messages, "deleted")
+    _announce(extension, messages, reason)
     return messages
+
+
+def _delete(extension: Extension, messages: list[Message]) -> list[Message]:
+    return _set_availability(extension, messages, Availability.DELETED, "deleted")
 
 
 def delete_message(extension: Extension, message: Message) -> Message:
@@ -130,17 +137,7 @@ def _check_restorable(message: Message, since: datetime) -> None:
 
 
 def _restore(extension: Extension, messages: list[Message]) -> list[Message]:
-    now = utcnow()
-    for message in messages:
-        message.availability = Availability.ALIVE
-        message.deleted_at = None
-        _touch(message, now)
-    for conversation in {m.conversation for m in messages}:
-        refresh_conversation(conversation)
-    get_platform().update_availability(extension, messages, Availability.ALIVE)
-    db.session.commit()
-    _announce(extension, messages, "restored")
-    return messages
+    return _set_availability(extension, messages, Availability.ALIVE, "restored")
 
 
 def restore_message(extension: Extension, message: Message) -> Message:

@@ -7,7 +7,7 @@ The guarantees live in unique constraints, not in application checks:
 - ``message_logs`` (message_id, record_id) is unique: a message is logged once per record;
 - ``crm_autolog_checks`` (message_id) is unique: auto-log looks at a message once.
 
-See ``widget/crm_logging/GUARANTEES.md`` for how the CRM side is kept to one activity.
+See "CRM logging: what is guaranteed" in README.md for how the CRM side is kept to one activity.
 """
 
 from __future__ import annotations

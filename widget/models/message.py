@@ -139,6 +139,8 @@ class Message(db.Model):
         UniqueConstraint("platform", "platform_message_id"),
         Index("ix_messages_thread", "conversation_id", "created_at", "id"),
         Index("ix_messages_unread", "conversation_id", "read_status", "availability"),
+        # The purge sweep looks for messages deleted before the retention cut-off.
+        Index("ix_messages_purge", "availability", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     from widget.realtime.broker import InProcessBroker
     from widget.realtime.connection import MAX_CLIENT_FRAME
     from widget.realtime.redis_broker import RedisBroker
-    from widget.realtime.service import on_messages_changed
+    from widget.realtime.service import TypingGate, on_messages_changed
 
     # Protocol pings every 25 s keep proxies from closing idle sockets (browsers answer
     # them by themselves); client frames above the limit close the socket with 1009.
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
         app.extensions["realtime"] = RedisBroker(app.config["REDIS_URL"], prefix=prefix)
     else:
         app.extensions["realtime"] = InProcessBroker()
+    app.extensions["realtime_typing_gate"] = TypingGate()
     messages_changed.connect(on_messages_changed)
 
 

@@ -39,6 +39,10 @@ MAX_CLIENT_FRAME = 4096
 # Malformed frames are logged and ignored, up to this many per connection.
 MAX_BAD_FRAMES = 20
 IDLE_WAKE_SECONDS = 30.0
+# How often an idle connection compares its positions with the event log. Live frames
+# normally arrive through the broker; this catches what a broker cannot carry: events
+# committed by another process without Redis (a separate job worker), or lost in transit.
+LOG_CHECK_SECONDS = 30.0
 CLOSE_HANDSHAKE_SECONDS = 2.0
 
 
@@ -73,6 +77,8 @@ class Connection:
             30, config["WIDGET_TOKEN_MAX_AGE"] // 3
         )
         self.next_token_at = time.monotonic() + self.token_every
+        self.log_every = config.get("REALTIME_LOG_CHECK_SECONDS") or LOG_CHECK_SECONDS
+        self.next_log_check = time.monotonic() + self.log_every
 
     def run(self, claimed: dict[str, int] | None) -> None:
         """Serve the connection; ``claimed`` is the client's last positions (None: garbled)."""
@@ -92,6 +98,7 @@ class Connection:
                     return
                 self._forward(subscription.drain())
                 self._refresh_token_if_due()
+                self._check_log_if_due()
         except ConnectionClosed:
             return
         finally:
@@ -189,9 +196,19 @@ class Connection:
     # --- token -------------------------------------------------------------------------
 
     def _wait_seconds(self) -> float:
-        if not self.subscriber.identity.via_token:
-            return IDLE_WAKE_SECONDS
-        return max(0.0, min(IDLE_WAKE_SECONDS, self.next_token_at - time.monotonic()))
+        due = self.next_log_check
+        if self.subscriber.identity.via_token:
+            due = min(due, self.next_token_at)
+        return max(0.0, min(IDLE_WAKE_SECONDS, due - time.monotonic()))
+
+    def _check_log_if_due(self) -> None:
+        if time.monotonic() < self.next_log_check:
+            return
+        self.next_log_check = time.monotonic() + self.log_every
+        newest = events.latest(self.subscriber.channels)
+        if any(seq > self.positions.get(channel, 0) for channel, seq in newest.items()):
+            self._catch_up(self.subscriber.channels, self.positions)
+        db.session.remove()
 
     def _refresh_token_if_due(self) -> None:
         """Keep a cookie-less page's token fresh: its next request or reconnect needs one."""

@@ -11,6 +11,8 @@ channel, or one of their phone numbers; outside numbers never get receipts or ty
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
@@ -136,17 +138,44 @@ def has_colleagues(owner: Extension, conversation: Conversation) -> bool:
     return bool(colleagues_by_address(owner, conversation.addresses))
 
 
+class TypingGate:
+    """At most one typing event per person and conversation per ``interval`` seconds.
+
+    Pages send one every 2.5 s while typing; a script sending more gets them dropped
+    here rather than fanned out. Per process, which is enough to bound the load.
+    """
+
+    def __init__(self, interval: float = 1.0, capacity: int = 10_000) -> None:
+        self.interval = interval
+        self.capacity = capacity
+        self._last: dict[tuple[int, int], float] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, extension_id: int, conversation_id: int) -> bool:
+        now = time.monotonic()
+        key = (extension_id, conversation_id)
+        with self._lock:
+            if now - self._last.get(key, -self.interval) < self.interval:
+                return False
+            if len(self._last) >= self.capacity:
+                self._last.clear()
+            self._last[key] = now
+            return True
+
+
 def send_typing(owner: Extension, conversation: Conversation) -> int:
     """Show "NAME is typing" in the colleagues' copies; return how many were told.
 
     ``BadInput`` when nobody in the conversation is a colleague: typing is never shown
-    to outside numbers.
+    to outside numbers. Repeats faster than the gate allows are dropped (0 told).
     """
     targets = typing_targets(owner, conversation)
     if not targets:
         raise BadInput(
             "Typing is only shared with colleagues, and this conversation has none.", status=409
         )
+    if not current_app.extensions["realtime_typing_gate"].allow(owner.id, conversation.id):
+        return 0
     broker = get_broker()
     with frames.rendering():
         for copy in targets:

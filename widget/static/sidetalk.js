@@ -39,6 +39,32 @@
     }
   });
 
+  // 4xx answers carry their own message into #flash; a 5xx or a network failure has
+  // none we can trust to show, so say so here rather than fail silently.
+  function flashProblem(text) {
+    var flash = document.getElementById("flash");
+    if (!flash) return;
+    var box = document.createElement("div");
+    box.className = "error-box";
+    box.textContent = text + " ";
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "link";
+    dismiss.setAttribute("data-dismiss", "");
+    dismiss.textContent = "Dismiss";
+    box.appendChild(dismiss);
+    flash.replaceChildren(box);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 500) {
+      flashProblem("Something went wrong on the server (" + xhr.status + "). Please try again.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    flashProblem("Sidetalk could not be reached. Check your connection and try again.");
+  });
+
   // Errors for a request are shown in #flash; a later success clears stale ones.
   document.addEventListener("htmx:beforeRequest", function () {
     var flash = document.getElementById("flash");

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:51:19.809070
+Create Date: 2026-11-22 09:28:49.567009
 
 """
 from alembic import op
@@ -413,6 +413,7 @@ def upgrade():
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_extension_id'), ['extension_id'], unique=False)
+        batch_op.create_index('ix_messages_purge', ['availability', 'deleted_at'], unique=False)
         batch_op.create_index('ix_messages_thread', ['conversation_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_messages_unread', ['conversation_id', 'read_status', 'availability'], unique=False)
 
@@ -517,6 +518,7 @@ def downgrade():
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_unread')
         batch_op.drop_index('ix_messages_thread')
+        batch_op.drop_index('ix_messages_purge')
         batch_op.drop_index(batch_op.f('ix_messages_extension_id'))
 
     op.drop_table('messages')

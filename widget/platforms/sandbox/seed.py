@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from connectors.local.seed import seed_local_crm
 from widget.extensions import db
-from widget.inbox.events import handle_instant_event
+from widget.inbox.events import handle_instant_event, importing_history
 from widget.models import (
     Account,
     Contact,
@@ -285,7 +285,8 @@ def seed_demo(now: datetime | None = None) -> tuple[Account, bool]:
     if existing is not None:
         return existing, False
     account = seed_people()
-    seed_history(account, now)
+    with importing_history():
+        seed_history(account, now)
     seed_local_crm(account, now)
     seed_templates(account)
     return account, True
