@@ -26,9 +26,7 @@ def _reply(client, headers, conversation_id: int, text: str):
     return post_form(client, path, headers, {"idempotency_key": key, "text": text})
 
 
-def test_first_reply_of_the_day_opens_the_panel_and_the_next_does_not(
-    demo_app, demo_client, alice
-):
+def test_first_reply_of_the_day_opens_the_panel_and_the_next_does_not(demo_app, demo_client, alice):
     customer = "+13055550177"
     inbound = {"from": customer, "to": "+16505550101", "text": "Any news?", "type": "SMS"}
     assert demo_client.post("/sandbox/inbound", json=inbound).status_code == 201
