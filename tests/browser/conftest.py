@@ -172,8 +172,13 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(browser, request, tmp_path):
     """A new browser context and page; a screenshot in tmp_path when the test fails."""
+    from playwright.sync_api import expect
+
+    # A 2-core CI machine running the whole suite can take seconds to sign in and render;
+    # waits are for things that will happen, so a generous limit costs nothing when green.
+    expect.set_options(timeout=20_000)
     context = browser.new_context(viewport={"width": 1024, "height": 720})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
     report = getattr(request.node, "report_call", None)

@@ -71,6 +71,7 @@ def test_sign_in_open_a_conversation_and_the_unread_count_drops(page, live_serve
         db.session.remove()
 
     # Signing out works without cookies too, and lands on the sign-in page in the frame.
+    widget.locator("details.menu > summary").click()  # the topbar's "More" menu
     widget.get_by_role("button", name="Sign out").click()
     expect(widget.get_by_role("heading", name="Sign in to Sidetalk")).to_be_visible()
 

@@ -101,6 +101,7 @@ def test_connect_salesforce_in_a_popup_updates_the_open_settings(page, live_serv
         widget.get_by_role("button", name="Sign in").click()
         expect(widget.locator("#rows li[data-conversation-id]").first).to_be_visible()
         page.context.clear_cookies()  # the popup must not rely on the iframe's cookies
+        widget.locator("details.menu > summary").click()  # the topbar's "More" menu
         widget.get_by_role("button", name="Settings").click()
         settings = widget.locator("#crm-settings")
         expect(settings.locator(".crm-name")).to_have_text("Local CRM")

@@ -27,6 +27,7 @@ def test_manage_templates_and_insert_one_into_a_reply(page, live_server, host_se
     from playwright.sync_api import expect
 
     widget = signed_in_widget(page, host_server)
+    widget.locator("details.menu > summary").click()  # the topbar's "More" menu
     widget.get_by_role("button", name="Templates").click()
     personal = widget.locator("#templates-personal")
     expect(personal.locator("li.template")).to_have_count(2)

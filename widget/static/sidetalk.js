@@ -26,6 +26,12 @@
       document.querySelectorAll(".row.selected").forEach(function (r) { r.classList.remove("selected"); });
       return;
     }
+    // A choice in the "More" menu closes it, as menus do.
+    var menuItem = event.target.closest(".menu-items button");
+    if (menuItem) {
+      var menu = menuItem.closest("details.menu");
+      if (menu) menu.removeAttribute("open");
+    }
     var dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) {
       var box = dismiss.closest(".error-box");
