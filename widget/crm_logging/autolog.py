@@ -116,18 +116,14 @@ def decide(
         return chosen
     candidates = [r.id for r in records]
     if decision is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    ConversationLogDecision(
-                        extension_id=extension.id,
-                        conversation_id=conversation.id,
-                        phone_e164=phone,
-                        candidate_ids=candidates,
-                    )
-                )
-        except IntegrityError:
-            pass  # marked concurrently
+        _add_once(  # False when another worker marked it concurrently: the same mark
+            ConversationLogDecision(
+                extension_id=extension.id,
+                conversation_id=conversation.id,
+                phone_e164=phone,
+                candidate_ids=candidates,
+            )
+        )
     else:
         decision.record_id = None
         decision.candidate_ids = candidates
@@ -162,21 +158,26 @@ def carried_fields(
     return related, fields
 
 
-def _check(message: Message, outcome: AutoLogOutcome, detail: str | None = None) -> bool:
-    """Record that auto-log looked at ``message``; False when another worker already did."""
+def _add_once(row) -> bool:
+    """Insert ``row``; False when its unique constraint says another worker already did."""
     try:
         with db.session.begin_nested():
-            db.session.add(
-                AutoLogCheck(
-                    message_id=message.id,
-                    extension_id=message.extension_id,
-                    outcome=outcome,
-                    detail=detail,
-                )
-            )
+            db.session.add(row)
     except IntegrityError:
         return False
     return True
+
+
+def _check(message: Message, outcome: AutoLogOutcome, detail: str | None = None) -> bool:
+    """Record that auto-log looked at ``message``; False when another worker already did."""
+    return _add_once(
+        AutoLogCheck(
+            message_id=message.id,
+            extension_id=message.extension_id,
+            outcome=outcome,
+            detail=detail,
+        )
+    )
 
 
 class _AutoLogger:
