@@ -101,14 +101,15 @@ class FakeCrm(Connector):
     def find_contact(self, session, phone):
         return []
 
+    # The picker only reads: a write would mean searching had side effects, so fail loudly.
     def create_contact(self, session, phone, name, contact_type, additional=None):
-        raise NotImplementedError
+        raise AssertionError("the recipient picker must never create CRM contacts")
 
     def create_message_log(self, session, log):
-        raise NotImplementedError
+        raise AssertionError("the recipient picker must never write CRM logs")
 
     def update_message_log(self, session, log_id, log):
-        raise NotImplementedError
+        raise AssertionError("the recipient picker must never write CRM logs")
 
 
 def test_crm_source_only_when_a_connector_is_configured(demo_app, demo_client, alice):

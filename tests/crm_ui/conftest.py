@@ -10,15 +10,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from connectors.salesforce.client import close_shared_http_session
 from connectors.salesforce.oauth import credentials_from_token
 from tests.fakes.salesforce import FakeSalesforce
+from tests.helpers import sign_in
 from widget.crm_logging import engine, matching
 from widget.extensions import db as _db
 from widget.jobs import huey
-from widget.models import Account, Conversation, Extension
+from widget.models import Account, Conversation, CrmActivity, Extension
 
 
 @dataclass
@@ -133,3 +134,35 @@ def connect_salesforce(app, extension_number: str, fake: FakeSalesforce) -> None
         ).one()
         credentials = credentials_from_token(fake.issue_tokens())
         engine.connect(extension, "salesforce", credentials, {"name": fake.user_name})
+
+
+HOSTILE = (
+    '<script>alert("x")</script> **bold** _under_ [click](javascript:alert(1)) '
+    "<img src=x onerror=alert(2)> `tick` # heading"
+)
+
+
+@pytest.fixture
+def alice(demo_client):
+    return sign_in(demo_client, "101")
+
+
+def panel_url(cid: int, tail: str = "") -> str:
+    return f"/widget/crm/conversations/{cid}/log{tail}"
+
+
+def activity_count(app) -> int:
+    with app.app_context():
+        return _db.session.scalar(select(func.count(CrmActivity.id)))
+
+
+def related_options(page) -> dict[str, str]:
+    select_box = page.find("select", {"name": "field_relatedTo"})
+    return {o["value"]: o.get_text() for o in select_box.find_all("option")}
+
+
+def field_error(page, control_name: str) -> str | None:
+    control = page.find(attrs={"name": control_name})
+    box = control.find_parent("div", class_="manifest-field")
+    error = box.find(class_="field-error")
+    return error.get_text(strip=True) if error else None

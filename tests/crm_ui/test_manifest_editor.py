@@ -18,11 +18,6 @@ EDITOR = f"/admin/manifests/{CONNECTOR}"
 
 
 @pytest.fixture
-def alice(demo_client):
-    return sign_in(demo_client, "101")  # admin
-
-
-@pytest.fixture
 def bob(demo_client):
     return sign_in(demo_client, "102")  # not an admin
 

@@ -29,11 +29,6 @@ SETTINGS = "/widget/crm/settings"
 
 
 @pytest.fixture
-def alice(demo_client):
-    return sign_in(demo_client, "101")
-
-
-@pytest.fixture
 def bob(demo_client):
     return sign_in(demo_client, "102")
 

@@ -112,15 +112,15 @@ def test_company_limit_is_50(ext):
     assert len(list_templates(alice, COMPANY)) == 50
 
 
-def test_the_database_itself_refuses_a_position_beyond_the_limit(ext):
-    bob = ext("102")
+def _insert_raw_template(bob, position: int) -> None:
+    """Bypass the service: only the database's own constraints stand in the way."""
     db.session.add(
         SmsTemplate(
             account_id=bob.account_id,
             scope=PERSONAL,
             owner_extension_id=bob.id,
             owner_key=bob.id,
-            position=25,
+            position=position,
             title="sneaky",
             body="x",
         )
@@ -130,23 +130,14 @@ def test_the_database_itself_refuses_a_position_beyond_the_limit(ext):
     db.session.rollback()
 
 
+def test_the_database_itself_refuses_a_position_beyond_the_limit(ext):
+    _insert_raw_template(ext("102"), position=25)
+
+
 def test_the_database_refuses_two_templates_at_one_position(ext):
     bob = ext("102")
     create_template(bob, PERSONAL, "First", "x")
-    db.session.add(
-        SmsTemplate(
-            account_id=bob.account_id,
-            scope=PERSONAL,
-            owner_extension_id=bob.id,
-            owner_key=bob.id,
-            position=0,
-            title="Twin",
-            body="x",
-        )
-    )
-    with pytest.raises(IntegrityError):
-        db.session.commit()
-    db.session.rollback()
+    _insert_raw_template(bob, position=0)
 
 
 def test_only_admins_change_company_templates(ext):
