@@ -15,7 +15,7 @@ with a SQLAlchemy event listener. Runs on SQLite (a temporary file) and on Postg
 (a fresh schema, dropped afterwards) when reachable.
 
     .venv/bin/python bench/inbox_list.py [--messages N] [--conversations N]
-        [--requests N] [--skip-postgres] [--explain]
+        [--requests N] [--skip-sqlite] [--skip-postgres] [--explain]
 
 The last output line is one JSON object with the figures.
 """
@@ -73,6 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--other-share", type=float, default=0.5, help="colleagues' data, as a share of 101's"
     )
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
         "--explain", action="store_true", help="print the plan of every statement of a request"
@@ -151,7 +152,7 @@ def sign_in(client) -> dict[str, str]:
         ext = db.session.scalar(
             sa.select(Extension).where(Extension.extension_number == TARGET_EXTENSION)
         )
-        token = security.issue_widget_token(ext.id, "bench-csrf")
+        token = security.issue_widget_token(security.Identity(ext.id, "bench-csrf"))
     return {
         htmx_support.CSRF_HEADER: "bench-csrf",
         htmx_support.TOKEN_HEADER: token,
@@ -376,9 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="sidetalk-bench-") as tmp:
         root = Path(tmp)
-        results["sqlite"] = run_database(
-            "sqlite", f"sqlite:///{root / 'bench.db'}", args, root / "sqlite"
-        )
+        if args.skip_sqlite:
+            results["sqlite"], extra["sqlite_reason"] = None, "skipped with --skip-sqlite"
+        else:
+            url = f"sqlite:///{root / 'bench.db'}"
+            results["sqlite"] = run_database("sqlite", url, args, root / "sqlite")
         reason = "skipped with --skip-postgres" if args.skip_postgres else postgres_unreachable()
         if reason:
             print(f"postgresql: {reason}; not measured")

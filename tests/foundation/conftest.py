@@ -87,6 +87,18 @@ def build_mailbox(platform: str = "sandbox") -> Mailbox:
     return Mailbox(account=account, alice=alice, bob=bob)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_db_mailbox(request):
+    """Alice and Bob on SQLite, then on PostgreSQL (where LIKE escapes, IN lists and
+    query plans differ)."""
+    if request.param == "sqlite":
+        app = request.getfixturevalue("app")
+    else:
+        app = request.getfixturevalue("pg_app")
+    with app.app_context():
+        yield build_mailbox()
+
+
 @pytest.fixture
 def mailbox(db) -> Mailbox:
     """Alice and Bob on an empty database, inside an application context."""

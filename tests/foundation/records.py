@@ -47,3 +47,36 @@ def sms(
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def voicemail(
+    message_id: str,
+    *,
+    caller: str,
+    own: str,
+    created: datetime = T0,
+    availability: str = "Alive",
+    seconds: int = 20,
+) -> dict:
+    """A voicemail record from ``caller``, its recording left on the platform."""
+    return {
+        "id": message_id,
+        "type": "VoiceMail",
+        "direction": "Inbound",
+        "from": {"phoneNumber": caller},
+        "to": [{"phoneNumber": own}],
+        "creationTime": stamp(created),
+        "lastModifiedTime": stamp(created),
+        "readStatus": "Unread",
+        "messageStatus": "Received",
+        "availability": availability,
+        "attachments": [
+            {
+                "id": f"{message_id}-audio",
+                "uri": f"https://platform.example/message-store/{message_id}/content",
+                "type": "AudioRecording",
+                "contentType": "audio/x-wav",
+                "vmDuration": seconds,
+            }
+        ],
+    }

@@ -19,7 +19,7 @@ from widget.models import (
     ReadStatus,
 )
 
-from .conftest import ALICE_NUMBER, JANE, MARCO, build_mailbox, demo_extension
+from .conftest import ALICE_NUMBER, JANE, MARCO, demo_extension
 from .records import T0, minutes, sms
 
 JANE_ROE = "+14155550123"
@@ -162,6 +162,20 @@ def test_search_by_message_text(alice):
     assert with_text and {r["id"] for r in rows} == with_text
 
 
+def test_search_finds_voicemails_by_their_transcription(alice):
+    client, headers = alice
+
+    rows = _rows(_list(client, headers, q="tax was ADDED twice"))
+
+    transcribed = {
+        c.id
+        for c in _alive("101")
+        if any("tax was added twice" in (m.transcription or "") for m in c.messages)
+    }
+    assert transcribed and {r["id"] for r in rows} == transcribed
+    assert {r["channel"] for r in rows} == {"voicemail"}
+
+
 def test_search_without_match_shows_the_empty_state(alice):
     client, headers = alice
 
@@ -259,17 +273,6 @@ def _search(mailbox, query: str) -> set[int]:
     return {c.id for c in list_conversations(mailbox.alice, ListFilter(query=query)).rows}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_db_mailbox(request):
-    """Alice and Bob on SQLite, then on PostgreSQL (where LIKE escapes differ)."""
-    if request.param == "sqlite":
-        app = request.getfixturevalue("app")
-    else:
-        app = request.getfixturevalue("pg_app")
-    with app.app_context():
-        yield build_mailbox()
-
-
 def test_like_wildcards_in_search_match_literally(any_db_mailbox):
     mailbox = any_db_mailbox
     ids = _ingest_texts(
@@ -290,7 +293,8 @@ def test_like_wildcards_in_search_match_literally(any_db_mailbox):
     assert _search(mailbox, "%%%") == set()
 
 
-def test_personal_contact_names_resolve_only_for_their_owner(mailbox):
+def test_personal_contact_names_resolve_only_for_their_owner(any_db_mailbox):
+    mailbox = any_db_mailbox
     assert names_for(mailbox.alice, {MARCO, JANE}) == {MARCO: "Marco Rossi", JANE: "Jane Roe"}
     assert names_for(mailbox.bob, {MARCO, JANE}) == {JANE: "Jane Roe"}
     assert names_for(mailbox.bob, {"101", ALICE_NUMBER}) == {

@@ -7,12 +7,15 @@ query per source for a whole page of rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select, union_all
+from sqlalchemy import String, bindparam, case, cast, literal, null, or_, select, union_all
 
 from widget.extensions import db
 from widget.models import Contact, ContactPhone, ContactSource, Extension, PhoneNumber
+from widget.models.contact import display_name
+from widget.models.queries import dialect_name, one_of
 
 
 def _visible_contacts(extension: Extension):
@@ -22,40 +25,78 @@ def _visible_contacts(extension: Extension):
     )
 
 
-def names_for(extension: Extension, addresses: Iterable[str]) -> dict[str, str]:
-    """Return ``{address: name}`` for every address some visible contact matches."""
-    wanted = {a for a in addresses if a}
-    if not wanted:
-        return {}
-    names: dict[str, str] = {}
-    account_id = extension.account_id
-    # Extension numbers and the extensions' phone numbers never collide ("101" is not
-    # "+1..."), so both lookups share one round trip.
-    colleagues = union_all(
-        select(Extension.extension_number, Extension.name).where(
-            Extension.account_id == account_id, Extension.extension_number.in_(wanted)
+def _phone_led(account_id_column, dialect: str):
+    """The account filter of a lookup by phone number, written so the phone index leads.
+
+    Without statistics SQLite would walk every contact of the account through
+    ix_contacts_account_owner and probe each for the page's numbers; "+ 0" keeps that
+    index out of its plan. PostgreSQL has statistics and needs no hint, and the hint
+    would hurt there: an expression defeats its row estimate (a prepared statement's
+    generic plan then loops over every contact).
+    """
+    return account_id_column if dialect == "postgresql" else account_id_column + 0
+
+
+@functools.cache
+def _names_lookup(dialect: str):
+    """The one statement behind ``names_for``; parameters: account_id, extension_id, addresses.
+
+    All sources share one round trip and no ORM entities are built; "rank" orders them
+    by precedence. Extension numbers and phone numbers never collide ("101" is not
+    "+1..."), so those two share a rank.
+    """
+    account_id = bindparam("account_id")
+    no_text = cast(null(), String)
+    lookup = union_all(
+        select(
+            Extension.extension_number.label("address"),
+            literal(0).label("rank"),
+            Extension.name.label("first_name"),
+            no_text.label("last_name"),
+            no_text.label("company"),
+        ).where(
+            Extension.account_id == account_id,
+            one_of(Extension.extension_number, "addresses", dialect),
         ),
-        select(PhoneNumber.e164, Extension.name)
+        select(PhoneNumber.e164, literal(0), Extension.name, no_text, no_text)
         .join(Extension, PhoneNumber.extension_id == Extension.id)
-        .where(PhoneNumber.account_id == account_id, PhoneNumber.e164.in_(wanted)),
-    )
-    for address, name in db.session.execute(colleagues):
-        names.setdefault(address, name)
-    rows = db.session.execute(
-        select(ContactPhone.e164, Contact)
+        .where(
+            PhoneNumber.account_id == account_id,
+            one_of(PhoneNumber.e164, "addresses", dialect),
+        ),
+        select(
+            ContactPhone.e164,
+            # "directory" contacts win over the user's "personal" ones.
+            case((Contact.source == ContactSource.DIRECTORY, 1), else_=2),
+            Contact.first_name,
+            Contact.last_name,
+            Contact.company,
+        )
         .join(Contact, ContactPhone.contact_id == Contact.id)
         .where(
-            # "+ 0" keeps ix_contacts_account_owner out of this plan: without statistics
-            # SQLite would otherwise walk every contact of the account and probe each for
-            # the page's numbers; this way the phone index leads (a few rows per number).
-            Contact.account_id + 0 == account_id,
-            _visible_contacts(extension),
-            ContactPhone.e164.in_(wanted),
-        )
-        .order_by(Contact.source)  # "directory" sorts before "personal"
+            _phone_led(Contact.account_id, dialect) == account_id,
+            or_(
+                Contact.source == ContactSource.DIRECTORY,
+                Contact.owner_extension_id == bindparam("extension_id"),
+            ),
+            one_of(ContactPhone.e164, "addresses", dialect),
+        ),
+    ).subquery()
+    return select(lookup).order_by(lookup.c.rank)
+
+
+def names_for(extension: Extension, addresses: Iterable[str]) -> dict[str, str]:
+    """Return ``{address: name}`` for every address some visible contact matches."""
+    wanted = sorted({a for a in addresses if a})
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        _names_lookup(dialect_name()),
+        {"account_id": extension.account_id, "extension_id": extension.id, "addresses": wanted},
     )
-    for e164, contact in rows:
-        names.setdefault(e164, contact.name)
+    names: dict[str, str] = {}
+    for address, _rank, first_name, last_name, company in rows:
+        names.setdefault(address, display_name(first_name, last_name, company))
     return names
 
 

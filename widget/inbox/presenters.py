@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from widget.contacts.service import names_for
 from widget.extensions import db
 from widget.models import Attachment, Availability, Channel, Conversation, Extension, Message
+from widget.models.queries import dialect_name, one_of
 from widget.phone import display
 
 CHANNEL_ICONS = {
@@ -108,35 +109,50 @@ def crm_media_url(attachment: Attachment, download: bool = False) -> str:
     return adapter.build("inbox.attachment", values, force_external=True)
 
 
-def _latest_media(extension: Extension, conversations: list[Conversation]) -> dict[int, Attachment]:
-    """Return the newest voicemail recording or fax document of each media conversation."""
-    ids = [c.id for c in conversations if c.channel in (Channel.VOICEMAIL, Channel.FAX)]
-    if not ids:
-        return {}
-    kinds = ("AudioRecording", "RenderedDocument")
+MEDIA_KINDS = ("AudioRecording", "RenderedDocument")
+
+
+@functools.cache
+def _latest_media_lookup(dialect: str):
+    """The statement behind ``_latest_media``; parameters: extension_id, conversation_ids."""
     # One message per conversation, found by walking ix_messages_thread newest-first and
     # stopping at the first hit: the cost is per row shown, not per message in the threads.
     newest_with_media = (
         select(Message.id)
         .where(
             Message.conversation_id == Conversation.id,
-            Message.extension_id == extension.id,
+            Message.extension_id == bindparam("extension_id"),
             Message.availability == Availability.ALIVE,
-            exists().where(Attachment.message_id == Message.id, Attachment.kind.in_(kinds)),
+            exists().where(Attachment.message_id == Message.id, Attachment.kind.in_(MEDIA_KINDS)),
         )
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(1)
         .correlate(Conversation)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(Message.conversation_id, Attachment)
         .join(Attachment, Attachment.message_id == Message.id)
         .where(
-            Message.id.in_(select(newest_with_media).where(Conversation.id.in_(ids))),
-            Attachment.kind.in_(kinds),
+            Message.id.in_(
+                select(newest_with_media).where(
+                    one_of(Conversation.id, "conversation_ids", dialect)
+                )
+            ),
+            Attachment.kind.in_(MEDIA_KINDS),
         )
         .order_by(Attachment.id)
+    )
+
+
+def _latest_media(extension: Extension, conversations: list[Conversation]) -> dict[int, Attachment]:
+    """Return the newest voicemail recording or fax document of each media conversation."""
+    ids = [c.id for c in conversations if c.channel in (Channel.VOICEMAIL, Channel.FAX)]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        _latest_media_lookup(dialect_name()),
+        {"extension_id": extension.id, "conversation_ids": sorted(ids)},
     )
     latest: dict[int, Attachment] = {}
     for conversation_id, attachment in rows:

@@ -101,7 +101,11 @@ def _search_condition(extension: Extension, query: str):
         exists().where(
             Message.conversation_id == Conversation.id,
             Message.availability == Availability.ALIVE,
-            Message.subject.ilike(pattern, escape="\\"),
+            # A voicemail's words are in its transcription (its subject is empty).
+            or_(
+                Message.subject.ilike(pattern, escape="\\"),
+                Message.transcription.ilike(pattern, escape="\\"),
+            ),
         ),
     ]
     digits = "".join(ch for ch in query if ch.isdigit())

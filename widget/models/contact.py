@@ -39,7 +39,12 @@ class Contact(db.Model):
 
     @property
     def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or (self.company or "")
+        return display_name(self.first_name, self.last_name, self.company)
+
+
+def display_name(first_name: str | None, last_name: str | None, company: str | None) -> str:
+    """Return "First Last", or the company when the contact has no personal name."""
+    return " ".join(p for p in (first_name, last_name) if p) or (company or "")
 
 
 class ContactPhone(db.Model):
