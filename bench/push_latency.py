@@ -76,7 +76,7 @@ def prepare_database(database_url: str, media_dir: Path, instance: Path) -> list
     from widget.config import TestConfig
     from widget.extensions import db
     from widget.platforms.sandbox.seed import seed_people
-    from widget.security import issue_widget_token
+    from widget.security import Identity, issue_widget_token
 
     config = TestConfig(database_url=database_url, media_dir=str(media_dir))
     config.SECRET_KEY = SECRET_KEY
@@ -89,7 +89,7 @@ def prepare_database(database_url: str, media_dir: Path, instance: Path) -> list
                 ext.id,
                 ext.extension_number,
                 ext.sms_numbers[0].e164,
-                issue_widget_token(ext.id, secrets.token_urlsafe(16)),
+                issue_widget_token(Identity(ext.id, secrets.token_urlsafe(16))),
             )
             for ext in sorted(account.extensions, key=lambda e: e.extension_number)
             if ext.sms_numbers

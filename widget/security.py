@@ -26,20 +26,27 @@ _ANON_CSRF_SALT = "sidetalk-anon-csrf"
 class Identity:
     extension_id: int
     csrf: str
-    via_token: bool
+    via_token: bool = False
+    epoch: int = 0  # the extension's session_epoch at sign-in; sign-out makes it stale
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def issue_widget_token(extension_id: int, csrf: str) -> str:
-    """Return a signed, short-lived token naming the extension and its CSRF secret."""
-    return _serializer(_TOKEN_SALT).dumps({"e": extension_id, "c": csrf})
+def issue_widget_token(identity: Identity) -> str:
+    """Return a signed, short-lived token naming the extension, its CSRF secret and epoch."""
+    return _serializer(_TOKEN_SALT).dumps(
+        {"e": identity.extension_id, "c": identity.csrf, "v": identity.epoch}
+    )
 
 
 def read_widget_token(token: str) -> Identity | None:
-    """Return the identity in ``token``, or None when it is forged or expired."""
+    """Return the identity in ``token``, or None when it is forged or expired.
+
+    Whether its sign-in generation is still valid is for ``current_extension`` to say,
+    with the extension row it loads anyway.
+    """
     try:
         data = _serializer(_TOKEN_SALT).loads(
             token, max_age=current_app.config["WIDGET_TOKEN_MAX_AGE"]
@@ -48,16 +55,22 @@ def read_widget_token(token: str) -> Identity | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("e"), int):
         return None
-    return Identity(extension_id=data["e"], csrf=str(data.get("c", "")), via_token=True)
+    epoch = data.get("v", 0)
+    if not isinstance(epoch, int):
+        return None
+    return Identity(
+        extension_id=data["e"], csrf=str(data.get("c", "")), via_token=True, epoch=epoch
+    )
 
 
-def start_session(extension_id: int) -> Identity:
+def start_session(extension_id: int, epoch: int) -> Identity:
     """Sign ``extension_id`` in: a fresh CSRF secret, stored in the cookie session."""
     session.clear()
     csrf = secrets.token_urlsafe(24)
     session["extension_id"] = extension_id
     session["csrf"] = csrf
-    identity = Identity(extension_id=extension_id, csrf=csrf, via_token=False)
+    session["epoch"] = epoch
+    identity = Identity(extension_id=extension_id, csrf=csrf, epoch=epoch)
     g.identity = identity
     return identity
 
@@ -85,7 +98,7 @@ def widget_token() -> str | None:
     identity = current_identity()
     if identity is None:
         return None
-    return issue_widget_token(identity.extension_id, identity.csrf)
+    return issue_widget_token(identity)
 
 
 def csrf_exempt(view):
@@ -100,9 +113,9 @@ def _resolve_identity() -> Identity | None:
         token = request.args.get("token")
     if token:
         return read_widget_token(token)
-    extension_id = session.get("extension_id")
-    if isinstance(extension_id, int) and session.get("csrf"):
-        return Identity(extension_id=extension_id, csrf=session["csrf"], via_token=False)
+    extension_id, epoch = session.get("extension_id"), session.get("epoch", 0)
+    if isinstance(extension_id, int) and isinstance(epoch, int) and session.get("csrf"):
+        return Identity(extension_id=extension_id, csrf=session["csrf"], epoch=epoch)
     return None
 
 
@@ -157,9 +170,7 @@ def init_app(app: Flask) -> None:
         )
         identity = g.get("identity")
         if identity is not None and identity.via_token:
-            headers[htmx_support.TOKEN_REFRESH_HEADER] = issue_widget_token(
-                identity.extension_id, identity.csrf
-            )
+            headers[htmx_support.TOKEN_REFRESH_HEADER] = issue_widget_token(identity)
         return response
 
     @app.teardown_request

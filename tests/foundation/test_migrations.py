@@ -76,3 +76,37 @@ def test_upgrade_twice_is_a_no_op(app_on, tmp_path):
         upgrade()
         versions = db.session.execute(text("SELECT version_num FROM alembic_version")).scalars()
         assert len(list(versions)) == 1
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_session_epoch_migration_keeps_existing_users_signed_in(
+    app_on, tmp_path, request, database
+):
+    """0001 → 0002 on a database with a user: the user gets generation 0, as tokens have."""
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'users.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    app = app_on(url)
+    with app.app_context():
+        upgrade(revision="0001")
+        db.session.execute(
+            text(
+                "INSERT INTO accounts (id, platform, platform_account_id, name, created_at) "
+                "VALUES (1, 'sandbox', 'a', 'Co', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO extensions (id, account_id, platform_extension_id, "
+                "extension_number, name, timezone, is_admin, created_at) "
+                "VALUES (1, 1, 'e', '101', 'Alice', 'UTC', false, CURRENT_TIMESTAMP)"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        epoch = db.session.execute(text("SELECT session_epoch FROM extensions")).scalar_one()
+    assert epoch == 0
+    assert _differences(app) == []

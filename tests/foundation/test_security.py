@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.foundation.conftest import demo_extension
 from tests.helpers import csrf_from, html, sign_in
 from widget import create_app
 from widget.config import TestConfig
@@ -208,3 +209,50 @@ def test_sign_out_from_a_cookie_less_frame_uses_the_token_headers(demo_app, demo
     assert response.status_code == 200
     assert response.headers["HX-Redirect"] == "/auth/signin"
     assert _frame_ancestors(response) != "'none'"  # what the frame shows must be framable
+
+
+def test_sign_out_revokes_every_token_and_session_of_the_user(demo_app, demo_db):
+    frame = demo_app.test_client()
+    headers = sign_in(frame, "101")
+    other_browser = demo_app.test_client()
+    other_headers = sign_in(other_browser, "101")
+    bob = demo_app.test_client()
+    bob_headers = sign_in(bob, "102")
+    # A token copied before sign-out (a stolen one, or one still in another tab).
+    kept = dict(headers)
+    assert frame.get("/widget/list", headers=kept).status_code == 200
+
+    assert frame.post("/auth/signout", headers=headers).status_code == 200
+
+    assert frame.get("/widget/list", headers=kept).status_code == 401
+    assert frame.post("/widget/conversations/1/read", headers=kept).status_code == 401
+    assert other_browser.get("/widget/list", headers=other_headers).status_code == 401
+    # The other browser's cookie session ended too: its page asks to sign in again.
+    assert other_browser.get("/widget/").status_code == 302
+    # Another user is not affected, and signing in again works.
+    assert bob.get("/widget/list", headers=bob_headers).status_code == 200
+    fresh = sign_in(frame, "101")
+    assert frame.get("/widget/list", headers=fresh).status_code == 200
+    assert frame.get("/widget/list", headers=kept).status_code == 401
+
+
+def test_a_token_of_another_sign_in_generation_is_refused(demo_app, demo_db):
+    from widget import htmx_support
+    from widget.security import Identity, issue_widget_token
+
+    client = demo_app.test_client()
+    headers = sign_in(client, "101")
+    assert client.post("/auth/signout", headers=headers).status_code == 200
+    with demo_app.test_request_context():
+        alice = demo_extension("101")
+        # Tokens name the generation they were issued for; only the current one counts.
+        current, stale, other = (
+            issue_widget_token(Identity(alice.id, "csrf", epoch=alice.session_epoch + n))
+            for n in (0, -1, 1)
+        )
+
+    def status(token):
+        sent = {**headers, htmx_support.TOKEN_HEADER: token, htmx_support.CSRF_HEADER: "csrf"}
+        return client.get("/widget/list", headers=sent).status_code
+
+    assert (status(current), status(stale), status(other)) == (200, 401, 401)

@@ -337,3 +337,24 @@ def test_events_committed_without_the_broker_still_reach_the_socket(demo_app, al
     finally:
         client.close()
         live.stop()
+
+
+def test_signing_out_closes_the_users_open_sockets_with_4401(demo_app, alice, bob):
+    demo_app.config["REALTIME_LOG_CHECK_SECONDS"] = 0.3
+    live = start_server(demo_app)
+    alice_socket = connect(live, alice.token)
+    bob_socket = connect(live, bob.token)
+    try:
+        time.sleep(0.2)
+        signed_out = requests.post(f"{live.url}/auth/signout", headers=alice.headers, timeout=5)
+        assert signed_out.status_code == 200
+
+        code, reason = wait_closed(alice_socket)
+        assert code == 4401 and "Signed out" in reason
+        inbound(live, JANE, BOB_SMS, "still here, Bob?")
+        assert frames_until(bob_socket, lambda f: "still here, Bob?" in f)
+        # Reconnecting with the old token is refused too.
+        assert wait_closed(connect(live, alice.token))[0] == 4401
+    finally:
+        bob_socket.close()
+        live.stop()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from widget import htmx_support, security
+from widget import htmx_support
 from widget.auth import bp
-from widget.auth.service import extensions_for_signin, login_required, sign_in
+from widget.auth.service import extensions_for_signin, login_required, sign_in, sign_out
 from widget.errors import BadInput
 
 
@@ -58,8 +58,8 @@ def keepalive(extension):
 
 @bp.post("/signout")
 def signout():
-    """Forget the session and go to the sign-in page (``HX-Redirect`` for htmx calls)."""
-    security.end_session()
+    """Sign out everywhere and go to the sign-in page (``HX-Redirect`` for htmx calls)."""
+    sign_out()
     target = url_for("auth.signin")
     if htmx_support.is_htmx_request():
         # A 303 would be followed inside the XHR and swapped into the form.

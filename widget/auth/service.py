@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from flask import g, redirect, request, url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from widget import htmx_support, security
 from widget.errors import BadInput, wants_json
@@ -17,7 +17,10 @@ def current_extension() -> Extension | None:
     """Return the extension the request acts for, or None when nobody is signed in."""
     if "extension" not in g:
         identity = security.current_identity()
-        g.extension = db.session.get(Extension, identity.extension_id) if identity else None
+        extension = db.session.get(Extension, identity.extension_id) if identity else None
+        if extension is not None and extension.session_epoch != identity.epoch:
+            extension = None  # signed out since this token or cookie was issued
+        g.extension = extension
     return g.extension
 
 
@@ -57,6 +60,23 @@ def sign_in(extension_id: int, platform: str) -> tuple[Extension, str]:
     extension = db.session.get(Extension, extension_id)
     if extension is None or extension.account.platform != platform:
         raise BadInput("Choose one of the listed extensions.", "extension_id", status=400)
-    identity = security.start_session(extension.id)
+    identity = security.start_session(extension.id, extension.session_epoch)
     g.extension = extension
-    return extension, security.issue_widget_token(identity.extension_id, identity.csrf)
+    return extension, security.issue_widget_token(identity)
+
+
+def sign_out() -> None:
+    """End this session and revoke every session and widget token of its user.
+
+    Tokens are signed, not stored, so one cannot be recalled alone: bumping the
+    extension's ``session_epoch`` makes all of them stale at once, in every browser.
+    """
+    extension = current_extension()
+    if extension is not None:
+        db.session.execute(
+            update(Extension)
+            .where(Extension.id == extension.id)
+            .values(session_epoch=Extension.session_epoch + 1)
+        )
+        db.session.commit()
+    security.end_session()

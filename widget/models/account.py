@@ -45,6 +45,10 @@ class Extension(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Which sign-in generation is valid. Signing out bumps it: every session cookie and
+    # widget token naming an older one stops working at once, in every browser (a
+    # signed token cannot be recalled one by one).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     account: Mapped[Account] = relationship(back_populates="extensions")
     phone_numbers: Mapped[list[PhoneNumber]] = relationship(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from simple_websocket import ConnectionClosed
+from sqlalchemy import select
 
 from widget.extensions import db
 from widget.models import Extension
@@ -98,7 +99,8 @@ class Connection:
                     return
                 self._forward(subscription.drain())
                 self._refresh_token_if_due()
-                self._check_log_if_due()
+                if not self._check_log_if_due():
+                    return
         except ConnectionClosed:
             return
         finally:
@@ -201,14 +203,25 @@ class Connection:
             due = min(due, self.next_token_at)
         return max(0.0, min(IDLE_WAKE_SECONDS, due - time.monotonic()))
 
-    def _check_log_if_due(self) -> None:
+    def _check_log_if_due(self) -> bool:
+        """Every ``log_every`` seconds: catch up on missed events; False when signed out."""
         if time.monotonic() < self.next_log_check:
-            return
+            return True
         self.next_log_check = time.monotonic() + self.log_every
-        newest = events.latest(self.subscriber.channels)
-        if any(seq > self.positions.get(channel, 0) for channel, seq in newest.items()):
-            self._catch_up(self.subscriber.channels, self.positions)
-        db.session.remove()
+        try:
+            epoch = db.session.scalar(
+                select(Extension.session_epoch).where(Extension.id == self.subscriber.extension_id)
+            )
+            if epoch != self.subscriber.identity.epoch:
+                # Signed out (here or in another browser) since this socket opened.
+                self._refuse(CLOSE_UNAUTHENTICATED, "Signed out: sign in again.")
+                return False
+            newest = events.latest(self.subscriber.channels)
+            if any(seq > self.positions.get(channel, 0) for channel, seq in newest.items()):
+                self._catch_up(self.subscriber.channels, self.positions)
+            return True
+        finally:
+            db.session.remove()
 
     def _refresh_token_if_due(self) -> None:
         """Keep a cookie-less page's token fresh: its next request or reconnect needs one."""
@@ -216,5 +229,5 @@ class Connection:
         if not identity.via_token or time.monotonic() < self.next_token_at:
             return
         self.next_token_at = time.monotonic() + self.token_every
-        token = issue_widget_token(identity.extension_id, identity.csrf)
+        token = issue_widget_token(identity)
         self._send(frames.fresh_token(token))
