@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -116,3 +116,12 @@ def small_png(color=(10, 120, 200)) -> bytes:
 @pytest.fixture
 def alice(demo_client):
     return sign_in(demo_client, "101")
+
+
+def counts(app):
+    """Return (messages, conversations) in the database: "changes nothing" checks."""
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(Message)),
+            db.session.scalar(select(func.count()).select_from(Conversation)),
+        )
