@@ -44,7 +44,7 @@ def announcements():
     """Collect every ``messages_changed`` sent inside the block."""
     seen: list[tuple[str, str, list[int]]] = []
 
-    def record(sender, message_ids, reason):
+    def record(sender, message_ids, reason, **_):
         seen.append((sender.extension_number, reason, list(message_ids)))
 
     with messages_changed.connected_to(record):

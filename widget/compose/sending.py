@@ -5,10 +5,10 @@ Order matters for the guarantees:
    platform is called: a double submit (two clicks, a retried POST) finds the row (the
    unique constraint decides between concurrent requests) and replays the first result.
 2. ``send_one`` calls ``Platform.send_message`` and ingests the returned record (Queued)
-   with ``ingest_record`` -- the same path as inbound messages -- then commits, announces
-   ``messages_changed`` and schedules the status task. Each message is committed as soon
-   as the platform has accepted it, so a crash later in a multi-recipient send never loses
-   one that went out.
+   with ``ingest_record`` -- the same path as inbound messages -- announces it with the
+   commit (``widget.inbox.announce``) and schedules the status task. Each message is
+   committed as soon as the platform has accepted it, so a crash later in a
+   multi-recipient send never loses one that went out.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError
 
 from widget.errors import BadInput
 from widget.extensions import db
-from widget.inbox.ingest import ingest_record, messages_changed
+from widget.inbox.announce import announce, send_announcements
+from widget.inbox.ingest import ingest_record
 from widget.models import Extension, Message, SendRequest
 from widget.models.types import utcnow
 from widget.platforms import get_platform
@@ -84,11 +85,12 @@ def send_one(extension: Extension, outbound: Outbound) -> Message:
     record = platform.send_message(extension, outbound)
     try:
         message = ingest_record(extension, record, platform.name).message
+        announce(extension, [message.id], "created")
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    messages_changed.send(extension, message_ids=[message.id], reason="created")
+    send_announcements()
     schedule_tracking(message.id)
     return message
 

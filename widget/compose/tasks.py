@@ -18,7 +18,8 @@ from huey import crontab
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.inbox.ingest import ingest_record, messages_changed
+from widget.inbox.announce import announce, send_announcements
+from widget.inbox.ingest import ingest_record
 from widget.jobs import app_periodic_task, app_task
 from widget.models import Direction, Extension, Message, MessageStatus, MessageType
 from widget.models.types import utcnow
@@ -60,12 +61,13 @@ def track_delivery(message_id: int, attempt: int = 0) -> None:
     try:
         record = platform.message_status(extension, message)
         result = ingest_record(extension, record, platform.name)
+        if result.changed:
+            announce(extension, [message_id], "updated")
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    if result.changed:
-        messages_changed.send(extension, message_ids=[message_id], reason="updated")
+    send_announcements()
     if is_final(result.message):
         return
     if attempt + 1 >= current_app.config["DELIVERY_POLL_ATTEMPTS"]:

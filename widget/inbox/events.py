@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 
 from sqlalchemy import select
 
 from widget.extensions import db
-from widget.inbox.ingest import IngestResult, ingest_record, messages_changed
+from widget.inbox.announce import announce, send_announcements
+from widget.inbox.ingest import IngestResult, ingest_record
 from widget.models import Account, Extension
 from widget.platforms.records import RecordError, parse_instant_event
-
-_importing_history: ContextVar[bool] = ContextVar("sidetalk_importing_history", default=False)
-
-
-@contextmanager
-def importing_history() -> Iterator[None]:
-    """Ingest old messages without announcing them.
-
-    Seeded or back-filled history is not news: nobody should be pushed a frame for it
-    or have it auto-logged as if it had just arrived.
-    """
-    token = _importing_history.set(True)
-    try:
-        yield
-    finally:
-        _importing_history.reset(token)
 
 
 def find_extension(platform: str, platform_extension_id: str) -> Extension:
@@ -52,14 +35,12 @@ def handle_instant_event(
     extension = find_extension(platform, instant.owner_extension_id)
     try:
         result = ingest_record(extension, instant.record, platform, content)
+        if result.changed:
+            reason = "created" if result.created else "updated"
+            announce(extension, [result.message.id], reason)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    if result.changed and not _importing_history.get():
-        messages_changed.send(
-            extension,
-            message_ids=[result.message.id],
-            reason="created" if result.created else "updated",
-        )
+    send_announcements()
     return result

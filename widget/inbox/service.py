@@ -18,7 +18,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from widget.contacts.service import addresses_matching, escape_like
 from widget.errors import BadInput
 from widget.extensions import db
-from widget.inbox.ingest import messages_changed, refresh_conversation
+from widget.inbox.announce import announce, commit_and_announce
+from widget.inbox.ingest import refresh_conversation
 from widget.models import (
     Availability,
     Channel,
@@ -230,6 +231,6 @@ def mark_conversation_read(extension: Extension, conversation: Conversation) -> 
         message.last_modified_at = max(now, message.last_modified_at)
     refresh_conversation(conversation)
     get_platform().update_read_status(extension, unread, read=True)
-    db.session.commit()
-    messages_changed.send(extension, message_ids=[m.id for m in unread], reason="read")
+    announce(extension, [m.id for m in unread], "read")
+    commit_and_announce()
     return len(unread)

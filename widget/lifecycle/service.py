@@ -2,8 +2,9 @@
 
 RingCentral's message-store terms: availability goes Alive -> Deleted (restorable for
 ``DELETED_RETENTION_DAYS``) -> Purged (content gone, metadata kept). Every change is
-written, told to the platform, committed, and only then announced with
-``messages_changed`` so real-time listeners never publish something that rolled back.
+written, told to the platform and announced (``widget.inbox.announce``) in one
+transaction; listeners hear of it after the commit, so they never publish something
+that rolled back, and a crash after the commit still leaves the push to be made.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy import select
 from widget import media
 from widget.errors import BadInput
 from widget.extensions import db
-from widget.inbox.ingest import messages_changed, refresh_conversation
+from widget.inbox.announce import announce, commit_and_announce, send_announcements
+from widget.inbox.ingest import refresh_conversation
 from widget.inbox.service import restorable_since
 from widget.models import (
     Attachment,
@@ -49,7 +51,7 @@ def _touch(message: Message, now: datetime) -> None:
 
 
 def _announce(extension: Extension, messages: list[Message], reason: str) -> None:
-    messages_changed.send(extension, message_ids=[m.id for m in messages], reason=reason)
+    announce(extension, [m.id for m in messages], reason)
 
 
 def mark_conversation_unread(extension: Extension, conversation: Conversation) -> Message:
@@ -73,8 +75,8 @@ def mark_conversation_unread(extension: Extension, conversation: Conversation) -
     _touch(newest, utcnow())
     refresh_conversation(conversation)
     get_platform().update_read_status(extension, [newest], read=False)
-    db.session.commit()
     _announce(extension, [newest], "unread")
+    commit_and_announce()
     return newest
 
 
@@ -90,8 +92,8 @@ def _set_availability(
     for conversation in {m.conversation for m in messages}:
         refresh_conversation(conversation)
     get_platform().update_availability(extension, messages, availability)
-    db.session.commit()
     _announce(extension, messages, reason)
+    commit_and_announce()
     return messages
 
 
@@ -246,11 +248,11 @@ def purge_due_messages(now: datetime | None = None, batch_size: int = PURGE_BATC
         }
         for extension_id, messages in by_extension.items():
             platform.update_availability(extensions[extension_id], messages, Availability.PURGED)
+            _announce(extensions[extension_id], messages, "purged")
         db.session.commit()
         # Files go only after the commit: a rollback must not leave records without files.
         # Checked again because an upload of the same bytes may have claimed one meanwhile.
         for path in _unreferenced(removable):
             media.remove(path)
-        for extension_id, messages in by_extension.items():
-            _announce(extensions[extension_id], messages, "purged")
+        send_announcements()
         total += len(batch)

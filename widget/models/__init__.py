@@ -29,7 +29,7 @@ from widget.models.message import (
     ReadStatus,
 )
 from widget.models.outbound import PagerGroup, PagerGroupMember, SendRequest, SmsOptOut
-from widget.models.realtime import ReadReceipt, RealtimeChannel, RealtimeEvent
+from widget.models.realtime import PendingPush, ReadReceipt, RealtimeChannel, RealtimeEvent
 from widget.models.sms_template import SmsTemplate, TemplateScope
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "ReadReceipt",
     "RealtimeChannel",
     "RealtimeEvent",
+    "PendingPush",
     "SendRequest",
     "SmsOptOut",
     "SmsTemplate",

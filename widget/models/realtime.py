@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from widget.extensions import db
@@ -63,3 +63,20 @@ class ReadReceipt(db.Model):
         ForeignKey("extensions.id", ondelete="CASCADE")
     )
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingPush(db.Model):
+    """A committed change of messages whose push is not logged yet: the real-time outbox.
+
+    Written in the change's own transaction (``widget.inbox.announce``) and deleted in
+    the transaction that logs its frames, so a crash or a failed push in between leaves
+    it here for ``realtime.tasks.push_pending`` instead of losing the push.
+    """
+
+    __tablename__ = "realtime_pending_pushes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    extension_id: Mapped[int] = mapped_column(ForeignKey("extensions.id", ondelete="CASCADE"))
+    message_ids: Mapped[list[int]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -22,6 +22,7 @@ def _on_register(state) -> None:
 
 def init_app(app: Flask) -> None:
     from widget.inbox.ingest import messages_changed
+    from widget.realtime import tasks  # noqa: F401 (registers the outbox sweeper)
     from widget.realtime.broker import InProcessBroker
     from widget.realtime.connection import MAX_CLIENT_FRAME
     from widget.realtime.redis_broker import RedisBroker

@@ -14,10 +14,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from widget.errors import BadInput
@@ -29,6 +29,7 @@ from widget.models import (
     Direction,
     Extension,
     Message,
+    PendingPush,
     PhoneNumber,
     ReadReceipt,
 )
@@ -41,6 +42,12 @@ log = logging.getLogger(__name__)
 # Each mailbox stores its own copy of an internal message, stamped by the platform when
 # it was sent; the copies of one message are matched by sender, thread and this window.
 COPY_MATCH_WINDOW = timedelta(seconds=2)
+
+# The outbox sweeper (``push_leftovers``): rows this old were not pushed by the process
+# that announced them; past the give-up age a push is pointless (a reload shows it).
+LEFTOVER_AGE = timedelta(seconds=30)
+LEFTOVER_GIVE_UP = timedelta(days=1)
+LEFTOVER_BATCH = 500
 
 # Queues (shared inboxes) add their channels here: f(extension) -> channel names.
 channel_providers: list[Callable[[Extension], Iterable[str]]] = []
@@ -261,14 +268,27 @@ def read_by_thread(message: Message) -> list[str]:
 # --- publishing message changes --------------------------------------------------------
 
 
-def publish_message_changes(extension: Extension, message_ids: list[int], reason: str) -> None:
-    """Push what changed to the extension's other tabs, and read receipts to senders."""
+def publish_message_changes(
+    extension: Extension, message_ids: list[int], reason: str, pending_push_id: int | None = None
+) -> None:
+    """Push what changed to the extension's other tabs, and read receipts to senders.
+
+    ``pending_push_id`` names the change's outbox row: it is deleted in the transaction
+    that logs the frames, and when it is already gone someone else (the sweeper, or
+    the announcing process) pushed this change, so nothing is logged twice.
+    """
+    if pending_push_id is not None:
+        claimed = db.session.execute(delete(PendingPush).where(PendingPush.id == pending_push_id))
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            return
     messages = list(
         db.session.scalars(
             select(Message).where(Message.id.in_(message_ids), Message.extension_id == extension.id)
         )
     )
     if not messages:
+        db.session.commit()  # gone since (deleted extension): nothing to push
         return
     with frames.rendering():
         frame = frames.message_changes(extension, messages, reason)
@@ -288,15 +308,57 @@ def publish_message_changes(extension: Extension, message_ids: list[int], reason
             broker.publish(numbered(channel, html, seq, notice))
 
 
-def on_messages_changed(extension: Extension, message_ids=(), reason: str = "", **_) -> None:
-    """``messages_changed`` receiver: a push failure must never fail the change itself."""
+def on_messages_changed(
+    extension: Extension, message_ids=(), reason: str = "", pending_push_id=None, **_
+) -> None:
+    """``messages_changed`` receiver: a push failure must never fail the change itself.
+
+    The change's outbox row survives a failure, so the sweeper tries again later.
+    """
     if "realtime" not in current_app.extensions:
         return
     try:
-        publish_message_changes(extension, list(message_ids), reason)
+        publish_message_changes(extension, list(message_ids), reason, pending_push_id)
     except Exception:
         db.session.rollback()
         log.exception("could not push %s of messages %s", reason, list(message_ids)[:20])
+
+
+def push_leftovers(now: datetime | None = None, older_than: timedelta = LEFTOVER_AGE) -> int:
+    """Push the changes whose push was lost (a crash, a failed push); return how many.
+
+    Only rows older than ``older_than``: a younger one is most likely being pushed by the
+    process that announced it. Rows past ``LEFTOVER_GIVE_UP`` are dropped with a warning
+    (a page reload shows their state anyway); failures stay for the next sweep.
+    """
+    now = now or utcnow()
+    leftovers = db.session.scalars(
+        select(PendingPush)
+        .where(PendingPush.created_at <= now - older_than)
+        .order_by(PendingPush.id)
+        .limit(LEFTOVER_BATCH)
+    ).all()
+    give_up = now - LEFTOVER_GIVE_UP
+    plan = [
+        (p.id, p.extension_id, list(p.message_ids), p.reason, p.created_at <= give_up)
+        for p in leftovers
+    ]
+    db.session.rollback()
+    pushed = 0
+    for pending_id, extension_id, message_ids, reason, too_old in plan:
+        extension = db.session.get(Extension, extension_id)
+        if too_old or extension is None:
+            log.warning("dropping the push of %s messages %s", reason, message_ids[:20])
+            db.session.execute(delete(PendingPush).where(PendingPush.id == pending_id))
+            db.session.commit()
+            continue
+        try:
+            publish_message_changes(extension, message_ids, reason, pending_id)
+            pushed += 1
+        except Exception:
+            db.session.rollback()
+            log.exception("push of leftover %s (messages %s) failed", reason, message_ids[:20])
+    return pushed
 
 
 def stamp() -> str:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from connectors.local.seed import seed_local_crm
 from widget.extensions import db
-from widget.inbox.events import handle_instant_event, importing_history
+from widget.inbox.announce import importing_history
+from widget.inbox.events import handle_instant_event
 from widget.models import (
     Account,
     Contact,
