@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from widget.extensions import db
 from widget.models import (
@@ -22,6 +21,7 @@ from widget.models import (
     MessageType,
     SmsOptOut,
 )
+from widget.models.queries import insert_once
 
 STOP_KEYWORDS = frozenset({"STOP", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"})
 START_KEYWORDS = frozenset({"START", "UNSTOP"})
@@ -48,18 +48,15 @@ def opt_out(account_id: int, our_number: str, their_number: str, keyword: str) -
     )
     if exists is not None:
         return
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                SmsOptOut(
-                    account_id=account_id,
-                    our_number=our_number,
-                    their_number=their_number,
-                    keyword=keyword[:16],
-                )
-            )
-    except IntegrityError:
-        pass  # a concurrent STOP recorded it first: the number is blocked either way
+    # False when a concurrent STOP recorded it first: the number is blocked either way.
+    insert_once(
+        SmsOptOut(
+            account_id=account_id,
+            our_number=our_number,
+            their_number=their_number,
+            keyword=keyword[:16],
+        )
+    )
 
 
 def opt_in(account_id: int, our_number: str, their_number: str) -> None:

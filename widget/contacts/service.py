@@ -2,7 +2,7 @@
 
 Sources, first match wins: the company directory (extensions and their numbers, then
 shared directory contacts), then the user's personal contacts. Lookups are batched: one
-query per source for a whole page of rows.
+statement for every source and a whole page of rows.
 """
 
 from __future__ import annotations

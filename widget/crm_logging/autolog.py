@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from connectors.base import MatchedRecord
 from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
@@ -44,6 +43,7 @@ from widget.models import (
     MessageLog,
     MessageType,
 )
+from widget.models.queries import insert_once
 from widget.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def decide(
         return chosen
     candidates = [r.id for r in records]
     if decision is None:
-        _add_once(  # False when another worker marked it concurrently: the same mark
+        insert_once(  # False when another worker marked it concurrently: the same mark
             ConversationLogDecision(
                 extension_id=extension.id,
                 conversation_id=conversation.id,
@@ -158,19 +158,9 @@ def carried_fields(
     return related, fields
 
 
-def _add_once(row) -> bool:
-    """Insert ``row``; False when its unique constraint says another worker already did."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return False
-    return True
-
-
 def _check(message: Message, outcome: AutoLogOutcome, detail: str | None = None) -> bool:
     """Record that auto-log looked at ``message``; False when another worker already did."""
-    return _add_once(
+    return insert_once(
         AutoLogCheck(
             message_id=message.id,
             extension_id=message.extension_id,
@@ -362,13 +352,10 @@ def account_policy(account: Account) -> CrmAccountSettings:
     if found is not None:
         return found
     settings = CrmAccountSettings(account_id=account.id, conflict_policy=ConflictPolicy.ASK)
-    try:
-        with db.session.begin_nested():
-            db.session.add(settings)
+    if insert_once(settings):
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return db.session.scalars(
-            select(CrmAccountSettings).where(CrmAccountSettings.account_id == account.id)
-        ).one()
-    return settings
+        return settings
+    # Another request created it first: use theirs.
+    return db.session.scalars(
+        select(CrmAccountSettings).where(CrmAccountSettings.account_id == account.id)
+    ).one()

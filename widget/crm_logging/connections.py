@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Connector, CrmCredentials, CrmSession
 from connectors.errors import CrmAuthError, CrmError
@@ -22,6 +21,7 @@ from widget.crm_logging.credentials import decrypt_credentials, encrypt_credenti
 from widget.errors import BadInput
 from widget.extensions import db
 from widget.models import CrmConnection, Extension
+from widget.models.queries import insert_once
 
 RECONNECT_MESSAGE = "Reconnect your CRM"
 
@@ -48,17 +48,13 @@ def connection_for(extension: Extension) -> CrmConnection:
         connector_id=current_app.config.get("DEFAULT_CRM") or "local",
         settings={},
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(connection)
+    if insert_once(connection):
         db.session.commit()
-    except IntegrityError:
-        # Another request created it first: use theirs.
-        db.session.rollback()
-        return db.session.scalars(
-            select(CrmConnection).where(CrmConnection.extension_id == extension.id)
-        ).one()
-    return connection
+        return connection
+    # Another request created it first: use theirs.
+    return db.session.scalars(
+        select(CrmConnection).where(CrmConnection.extension_id == extension.id)
+    ).one()
 
 
 def connector_of(connection: CrmConnection) -> Connector:

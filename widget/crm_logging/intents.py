@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, literal, select, update
-from sqlalchemy.exc import IntegrityError
 
 from connectors.base import MatchedRecord
 from widget.crm_logging.grouping import day_bounds, group_by_day
@@ -29,6 +28,7 @@ from widget.models import (
     Message,
     MessageLog,
 )
+from widget.models.queries import insert_once
 from widget.models.types import UTCDateTime, utcnow
 
 LOGGABLE_CHANNELS = (Channel.TEXT, Channel.VOICEMAIL, Channel.FAX)
@@ -105,16 +105,13 @@ def _activity(
         state=ActivityState.PENDING,
         revision=0,  # the bump below makes it 1
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(activity)
-    except IntegrityError:
-        # Another worker recorded the same intent first: the unique constraint keeps one.
-        existing = find_activity(extension, conversation, day, record.id)
-        if existing is None:
-            raise
-        return existing, False
-    return activity, True
+    if insert_once(activity):
+        return activity, True
+    # Another worker recorded the same intent first: the unique constraint keeps one.
+    existing = find_activity(extension, conversation, day, record.id)
+    if existing is None:
+        raise RuntimeError(f"activity of conversation {conversation.id} refused, yet not found")
+    return existing, False
 
 
 def _link(activity: CrmActivity, message_ids: Iterable[int]) -> int:
@@ -131,16 +128,11 @@ def _link(activity: CrmActivity, message_ids: Iterable[int]) -> int:
     )
     added = 0
     for message_id in sorted(wanted - already):
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    MessageLog(
-                        message_id=message_id, record_id=activity.record_id, activity_id=activity.id
-                    )
-                )
+        link = MessageLog(
+            message_id=message_id, record_id=activity.record_id, activity_id=activity.id
+        )
+        if insert_once(link):  # False when linked concurrently: unique (message, record)
             added += 1
-        except IntegrityError:
-            continue  # linked concurrently: unique (message_id, record_id) keeps one row
     return added
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from blinker import Namespace
 from sqlalchemy import and_, func, select
-from sqlalchemy.exc import IntegrityError
 
 from widget import media
 from widget.extensions import db
@@ -29,6 +28,7 @@ from widget.models import (
     ReadStatus,
 )
 from widget.models.message import CHANNEL_OF_TYPE
+from widget.models.queries import insert_once
 from widget.platforms.records import ParsedRecord, RecordError, parse_record
 
 _signals = Namespace()
@@ -108,10 +108,7 @@ def _conversation_for(extension: Extension, parsed: ParsedRecord) -> Conversatio
         last_message_type=parsed.type,
         last_direction=parsed.direction,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(conversation)
-    except IntegrityError:
+    if not insert_once(conversation):
         # Another worker created it between our select and insert: use theirs.
         return db.session.scalars(
             select(Conversation).where(
@@ -206,17 +203,14 @@ def ingest_record(
             attachments=_new_attachments(parsed, content),
         )
         _apply_state(message, parsed)
-        try:
-            with db.session.begin_nested():
-                db.session.add(message)
-        except IntegrityError:
-            existing = _find(platform, parsed.id)
-            if existing is None:
-                raise
-        else:
+        if insert_once(message):
             refresh_conversation(conversation)
             message_ingested.send(extension, message=message)
             return IngestResult(message=message, created=True, changed=True)
+        # Delivered twice at once: another worker stored it; this version updates theirs.
+        existing = _find(platform, parsed.id)
+        if existing is None:
+            raise RuntimeError(f"message {parsed.id} was refused, yet is not stored")
     if existing.extension_id != extension.id:
         raise RecordError("the record belongs to another extension's mailbox")
     if parsed.last_modified_at <= existing.last_modified_at:

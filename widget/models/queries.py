@@ -1,14 +1,16 @@
-"""SQL building blocks for the statements every list page runs.
+"""SQL building blocks shared by the services.
 
-Those statements are built once per dialect with named parameters and executed with
-values (``db.session.execute(statement, {...})``): building a select with its joins and
-unions costs more Python time than PostgreSQL spends running it.
+``one_of``: the statements every list page runs are built once per dialect with named
+parameters and executed with values (``db.session.execute(statement, {...})``): building
+a select with its joins and unions costs more Python time than PostgreSQL spends
+running it. ``insert_once``: the race-safe half of "find, else create".
 """
 
 from __future__ import annotations
 
 from sqlalchemy import any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from widget.extensions import db
@@ -17,6 +19,21 @@ from widget.extensions import db
 def dialect_name() -> str:
     """Return the name of the database dialect the session talks to."""
     return db.session.get_bind().dialect.name
+
+
+def insert_once(row) -> bool:
+    """Insert ``row`` in a savepoint; False when a unique constraint says it exists already.
+
+    Callers look for the row first; a concurrent transaction may still insert the same
+    key in between, and the savepoint keeps the rest of the caller's transaction alive
+    when that happens (the caller then uses the other one's row, or nothing is needed).
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def one_of(column, parameter: str, dialect: str) -> ColumnElement[bool]:

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from widget.errors import BadInput
 from widget.extensions import db
@@ -33,6 +32,7 @@ from widget.models import (
     PhoneNumber,
     ReadReceipt,
 )
+from widget.models.queries import insert_once
 from widget.models.types import utcnow
 from widget.realtime import events, frames
 from widget.realtime.broker import Broker, Delivery
@@ -233,10 +233,7 @@ def record_read_receipts(
         if found is None:
             continue
         sender, copy = found
-        try:
-            with db.session.begin_nested():
-                db.session.add(ReadReceipt(message_id=copy.id, reader_extension_id=reader.id))
-        except IntegrityError:
+        if not insert_once(ReadReceipt(message_id=copy.id, reader_extension_id=reader.id)):
             continue  # already recorded (the message was read, unread, read again)
         changed.setdefault(sender.id, (sender, []))[1].append(copy)
     g.pop("realtime_read_by", None)  # receipts rendered from now on must include these
@@ -270,8 +267,10 @@ def read_by_thread(message: Message) -> list[str]:
 
 def publish_message_changes(
     extension: Extension, message_ids: list[int], reason: str, pending_push_id: int | None = None
-) -> None:
+) -> bool:
     """Push what changed to the extension's other tabs, and read receipts to senders.
+
+    Returns False when there was nothing (left) to push.
 
     ``pending_push_id`` names the change's outbox row: it is deleted in the transaction
     that logs the frames, and when it is already gone someone else (the sweeper, or
@@ -281,7 +280,7 @@ def publish_message_changes(
         claimed = db.session.execute(delete(PendingPush).where(PendingPush.id == pending_push_id))
         if claimed.rowcount != 1:
             db.session.rollback()
-            return
+            return False
     messages = list(
         db.session.scalars(
             select(Message).where(Message.id.in_(message_ids), Message.extension_id == extension.id)
@@ -289,7 +288,7 @@ def publish_message_changes(
     )
     if not messages:
         db.session.commit()  # gone since (deleted extension): nothing to push
-        return
+        return False
     with frames.rendering():
         frame = frames.message_changes(extension, messages, reason)
         outgoing = [(events.ext_channel(extension.id), "messages", frame.html, frame.notice)]
@@ -306,6 +305,7 @@ def publish_message_changes(
     with frames.rendering():
         for (channel, _, html, notice), seq in zip(outgoing, seqs, strict=True):
             broker.publish(numbered(channel, html, seq, notice))
+    return True
 
 
 def on_messages_changed(
@@ -353,8 +353,7 @@ def push_leftovers(now: datetime | None = None, older_than: timedelta = LEFTOVER
             db.session.commit()
             continue
         try:
-            publish_message_changes(extension, message_ids, reason, pending_id)
-            pushed += 1
+            pushed += publish_message_changes(extension, message_ids, reason, pending_id)
         except Exception:
             db.session.rollback()
             log.exception("push of leftover %s (messages %s) failed", reason, message_ids[:20])
