@@ -46,3 +46,18 @@ def sign_in(client, extension_number: str) -> dict[str, str]:
         htmx_support.TOKEN_HEADER: headers[htmx_support.TOKEN_HEADER],
         "HX-Request": "true",
     }
+
+
+def add_contact(account_id: int, number: str, source, owner_id: int | None = None, **names):
+    """Add and commit an address-book contact with one phone number; return it.
+
+    ``source`` is a ``ContactSource``; a personal contact names its owner extension.
+    """
+    from widget.extensions import db
+    from widget.models import Contact, ContactPhone
+
+    contact = Contact(account_id=account_id, source=source, owner_extension_id=owner_id, **names)
+    contact.phones.append(ContactPhone(e164=number))
+    db.session.add(contact)
+    db.session.commit()
+    return contact

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from connectors.salesforce.client import close_shared_http_session
 from connectors.salesforce.oauth import credentials_from_token
+from tests.crm_engine.conftest import _clean_jobs_and_cache  # noqa: F401 (autouse fixture)
 from tests.fakes.salesforce import FakeSalesforce
 from tests.helpers import sign_in
-from widget.crm_logging import engine, matching
+from widget.crm_logging import engine
 from widget.extensions import db as _db
-from widget.jobs import huey
 from widget.models import Account, Conversation, CrmActivity, Extension
 
 
@@ -57,16 +57,6 @@ def people(db) -> People:
     )
     _db.session.commit()
     return found
-
-
-@pytest.fixture(autouse=True)
-def _clean_jobs_and_cache() -> Iterator[None]:
-    """Huey's in-memory queue and the match cache are process-wide: start each test empty."""
-    huey.flush()
-    matching.clear()
-    yield
-    huey.flush()
-    matching.clear()
 
 
 ALICE_NUMBER = "+16505550101"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
+from tests.helpers import add_contact
 from widget.contacts.service import names_for
 from widget.extensions import db
 from widget.inbox.ingest import ingest_record
 from widget.inbox.presenters import read_media_signature, row_views
 from widget.inbox.service import ListFilter, list_conversations
-from widget.models import Attachment, Contact, ContactPhone, ContactSource
+from widget.models import Attachment, ContactSource
 
 from .conftest import ALICE_NUMBER, BOB_NUMBER, JANE, MARCO
 from .records import T0, minutes, voicemail
@@ -23,15 +24,7 @@ OTHER_CALLER = "+13125550141"
 
 
 def _contact(mailbox, number: str, source: ContactSource, owner=None, **names) -> None:
-    contact = Contact(
-        account_id=mailbox.account.id,
-        source=source,
-        owner_extension_id=owner.id if owner else None,
-        **names,
-    )
-    contact.phones.append(ContactPhone(e164=number))
-    db.session.add(contact)
-    db.session.commit()
+    add_contact(mailbox.account.id, number, source, owner.id if owner else None, **names)
 
 
 def test_names_follow_source_precedence(any_db_mailbox):

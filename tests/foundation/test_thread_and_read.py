@@ -7,14 +7,12 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import html, sign_in
+from tests.helpers import add_contact, html, sign_in
 from widget.extensions import db
 from widget.inbox.presenters import media_url
 from widget.models import (
     Attachment,
     Channel,
-    Contact,
-    ContactPhone,
     ContactSource,
     Conversation,
     ConversationKind,
@@ -153,16 +151,14 @@ def test_mark_read_needs_post_and_csrf(alice):
 def test_names_and_texts_from_outside_are_escaped(alice):
     client, headers = alice
     extension = demo_extension("101")
-    contact = Contact(
-        account_id=extension.account_id,
-        source=ContactSource.PERSONAL,
-        owner_extension_id=extension.id,
+    add_contact(
+        extension.account_id,
+        "+13105550199",
+        ContactSource.PERSONAL,
+        extension.id,
         first_name='<img src=x onerror="alert(1)">',
         last_name="Evil",
     )
-    contact.phones.append(ContactPhone(e164="+13105550199"))
-    db.session.add(contact)
-    db.session.commit()
     text = "<script>alert('x')</script> & <b>bold</b>"
     delivered = client.post(
         "/sandbox/inbound", json={"from": "+13105550199", "to": "+16505550101", "text": text}

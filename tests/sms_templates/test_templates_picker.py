@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.helpers import html
+from tests.helpers import add_contact, html
 from widget.extensions import db
-from widget.models import Contact, ContactPhone, ContactSource, Extension
+from widget.models import ContactSource, Extension
 
 JANE = "+14155550123"
 
@@ -103,16 +103,14 @@ def test_hostile_contact_names_are_escaped_and_not_reinterpreted(demo_client, de
         alice_ext = db.session.scalars(
             select(Extension).where(Extension.extension_number == "101")
         ).one()
-        contact = Contact(
-            account_id=alice_ext.account_id,
-            owner_extension_id=alice_ext.id,
-            source=ContactSource.PERSONAL,
+        add_contact(
+            alice_ext.account_id,
+            "+12065550131",
+            ContactSource.PERSONAL,
+            alice_ext.id,
             first_name='<script>alert("x")</script>',
             last_name="{{user.name}}",
         )
-        contact.phones.append(ContactPhone(e164="+12065550131"))
-        db.session.add(contact)
-        db.session.commit()
     demo_client.post(
         "/widget/templates/",
         data={
