@@ -7,7 +7,12 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean
+# Tests run on every core (pytest-xdist): each test has its own database file or schema,
+# its own ports and its own Redis channel prefix. test-fast leaves out what drives
+# Chromium or starts other server processes.
+PYTEST_WORKERS ?= auto
+
+.PHONY: run test test-fast lint format bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +30,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not processes"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

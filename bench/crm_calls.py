@@ -1,12 +1,13 @@
 """Benchmark: CRM HTTP calls and end-to-end time to auto-log a 20-message conversation-day.
 
 Runs the real thing: an app on a temporary SQLite database, a real Huey consumer (thread
-workers, SQLite queue) and the fake Salesforce over HTTP. Extension 101 is connected to
-the fake org with auto-log on; messages arrive through the real ingestion path, and each
-scenario ends when every message is in the CRM (``message_logs`` all logged, activity
-written). Calls are counted by the fake (every request: search, query, create, update,
-token, identity). Two scenarios, each on its own conversation-day and with a cold match
-cache (so each includes the one contact lookup):
+workers, SQLite queue) and a CRM's fake over HTTP (``--connector``: salesforce, hubspot,
+pipedrive, clio; several, or ``all``, run one after the other in fresh processes).
+Extension 101 is connected to the fake CRM with auto-log on; messages arrive through the
+real ingestion path, and each scenario ends when every message is in the CRM
+(``message_logs`` all logged, activity written). Calls are counted by the fake (every
+request: search, query, create, update, token, identity). Two scenarios, each on its own
+conversation-day and with a cold match cache (so each includes the one contact lookup):
 
 * ``burst``: 20 messages delivered back to back (they are pending together);
 * ``one_by_one``: each message delivered after the previous one is in the CRM.
@@ -14,9 +15,11 @@ cache (so each includes the one contact lookup):
 Targets: at most 3 calls for the burst, and at most 1 call per message after the first
 one by one (App Connect's reference connector makes about 3 per message after the first).
 
-    .venv/bin/python bench/crm_calls.py [--messages N] [--coalesce SECONDS] [--latency S]
+    .venv/bin/python bench/crm_calls.py [--connector NAME ...] [--messages N]
+        [--coalesce SECONDS] [--latency S]
 
-The last output line is one JSON object with the figures.
+The last output line is one JSON object keyed by connector, each with its figures
+(``burst_calls``, ``one_by_one_calls``, ...).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,9 +41,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, select  # noqa: E402
 
-from connectors.salesforce.client import close_shared_http_session  # noqa: E402
-from connectors.salesforce.oauth import credentials_from_token  # noqa: E402
-from tests.fakes.salesforce import FakeSalesforce  # noqa: E402
+from bench.crm_targets import TARGETS, BenchCrm  # noqa: E402
 from widget import create_app  # noqa: E402
 from widget.config import Config, TestConfig  # noqa: E402
 from widget.crm_logging import engine  # noqa: E402
@@ -80,7 +82,7 @@ def make_app(root: Path, coalesce: float):
         os.environ.pop("SIDETALK_INSTANCE_PATH", None)
 
 
-def seed(fake: FakeSalesforce) -> Extension:
+def seed(target: BenchCrm, fake) -> Extension:
     account = Account(platform="sandbox", platform_account_id="bench", name="Bench Co")
     db.session.add(account)
     db.session.flush()
@@ -96,11 +98,8 @@ def seed(fake: FakeSalesforce) -> Extension:
     db.session.add(PhoneNumber(account_id=account.id, extension_id=alice.id, e164=OWN_NUMBER))
     db.session.commit()
     for phone, last, first in CUSTOMERS.values():
-        org = fake.add_account(f"{last} Inc")
-        national = f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}"
-        fake.add_contact(last, first, phone=national, account_id=org)
-    credentials = credentials_from_token(fake.issue_tokens())
-    engine.connect(alice, "salesforce", credentials, {"name": fake.user_name})
+        target.seed(fake, phone, last, first)
+    target.connect(alice, fake)
     engine.set_auto_log(alice, True)
     return alice
 
@@ -145,7 +144,7 @@ def wait_until_logged(message_ids: list[int]) -> None:
         time.sleep(0.02)
 
 
-def calls_by_kind(fake: FakeSalesforce) -> Counter:
+def calls_by_kind(fake) -> Counter:
     kinds: Counter = Counter()
     for call in fake.calls:
         kind = call.path.rstrip("/").rsplit("/", 2)
@@ -153,7 +152,7 @@ def calls_by_kind(fake: FakeSalesforce) -> Counter:
     return kinds
 
 
-def run_burst(extension: Extension, fake: FakeSalesforce, count: int) -> dict:
+def run_burst(extension: Extension, fake, count: int) -> dict:
     fake.reset_calls()
     customer = CUSTOMERS["burst"][0]
     started = time.monotonic()
@@ -166,7 +165,7 @@ def run_burst(extension: Extension, fake: FakeSalesforce, count: int) -> dict:
     }
 
 
-def run_one_by_one(extension: Extension, fake: FakeSalesforce, count: int) -> dict:
+def run_one_by_one(extension: Extension, fake, count: int) -> dict:
     fake.reset_calls()
     customer = CUSTOMERS["one_by_one"][0]
     started = time.monotonic()
@@ -183,50 +182,38 @@ def run_one_by_one(extension: Extension, fake: FakeSalesforce, count: int) -> di
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--messages", type=int, default=20)
-    parser.add_argument(
-        "--coalesce",
-        type=float,
-        default=float(Config().CRM_LOG_COALESCE_SECONDS),
-        help="coalescing delay after the last message (s); default: the app's",
-    )
-    parser.add_argument("--latency", type=float, default=0.0, help="fake CRM latency (s)")
-    args = parser.parse_args()
-
+def measure(connector: str, messages: int, coalesce: float, latency: float) -> dict:
+    """Run both scenarios against ``connector``'s fake; return its figures."""
+    target = TARGETS[connector]
     with (
         tempfile.TemporaryDirectory(prefix="sidetalk-bench-crm-") as tmp,
-        FakeSalesforce(seed=False, latency=args.latency) as fake,
+        target.make_fake(latency) as fake,
     ):
         root = Path(tmp)
-        app = make_app(root, args.coalesce)
-        app.config.update(
-            SALESFORCE_CLIENT_ID=fake.client_id,
-            SALESFORCE_CLIENT_SECRET=fake.client_secret,
-            SALESFORCE_LOGIN_URL=fake.url,
-        )
+        app = make_app(root, coalesce)
+        app.config.update(target.settings(fake))
         consumer = huey.create_consumer(workers=2, worker_type="thread", periodic=False)
         with app.app_context():
             db.create_all()
-            alice = seed(fake)
+            alice = seed(target, fake)
             consumer.start()
             try:
-                burst = run_burst(alice, fake, args.messages)
-                one = run_one_by_one(alice, fake, args.messages)
+                burst = run_burst(alice, fake, messages)
+                one = run_one_by_one(alice, fake, messages)
             finally:
                 consumer.stop(graceful=True)
                 db.session.remove()
                 db.engine.dispose()
-        close_shared_http_session()
+        target.close()
 
-    after_first = (one["calls"] - one["first_calls"]) / max(args.messages - 1, 1)
+    after_first = (one["calls"] - one["first_calls"]) / max(messages - 1, 1)
     rows = [
-        ("burst", args.messages, burst["calls"], burst["seconds"], burst["kinds"]),
-        ("one by one", args.messages, one["calls"], one["seconds"], one["kinds"]),
+        ("burst", messages, burst["calls"], burst["seconds"], burst["kinds"]),
+        ("one by one", messages, one["calls"], one["seconds"], one["kinds"]),
     ]
-    print(f"CRM calls per {args.messages}-message conversation-day (fake Salesforce, auto-log on,")
-    print(f"coalescing delay {args.coalesce:g} s, fake latency {args.latency:g} s)\n")
+    print(f"\n{connector}: CRM calls per {messages}-message conversation-day (fake, auto-log on,")
+    print(f"coalescing delay {coalesce:g} s, fake latency {latency:g} s, numbers stored as")
+    print(f"{target.stored_as})\n")
     print(f"{'scenario':<12}{'messages':>9}{'calls':>7}{'seconds':>9}  calls by kind")
     for name, count, calls, seconds, kinds in rows:
         detail = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
@@ -237,19 +224,56 @@ def main() -> None:
         f"(target <= {TARGET_CALLS_PER_MESSAGE_AFTER_FIRST:g}; App Connect's reference: ~3)"
     )
     print(f"burst: {burst['calls']} calls (target <= {TARGET_BURST_CALLS})")
-    figures = {
-        "messages": args.messages,
+    return {
+        "messages": messages,
         "burst_calls": burst["calls"],
         "burst_seconds": round(burst["seconds"], 3),
         "one_by_one_calls": one["calls"],
         "one_by_one_seconds": round(one["seconds"], 3),
         "one_by_one_first_message_calls": one["first_calls"],
         "one_by_one_calls_per_message_after_first": round(after_first, 3),
-        "coalesce_seconds": args.coalesce,
-        "fake_latency_seconds": args.latency,
+        "coalesce_seconds": coalesce,
+        "fake_latency_seconds": latency,
         "burst_within_target": burst["calls"] <= TARGET_BURST_CALLS,
         "one_by_one_within_target": after_first <= TARGET_CALLS_PER_MESSAGE_AFTER_FIRST,
     }
+
+
+def _in_own_process(connector: str, args: argparse.Namespace) -> dict:
+    """Measure one connector in a fresh interpreter (its own app, job queue and fake)."""
+    command = [sys.executable, __file__, "--connector", connector, "--messages", str(args.messages)]
+    command += ["--coalesce", str(args.coalesce), "--latency", str(args.latency)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    lines = done.stdout.rstrip().splitlines()
+    print("\n".join(lines[:-1]))
+    return json.loads(lines[-1])[connector]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--connector",
+        action="append",
+        choices=[*TARGETS, "all"],
+        help="CRM to measure (repeat for several; 'all' for every one); default: salesforce",
+    )
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument(
+        "--coalesce",
+        type=float,
+        default=float(Config().CRM_LOG_COALESCE_SECONDS),
+        help="coalescing delay after the last message (s); default: the app's",
+    )
+    parser.add_argument("--latency", type=float, default=0.0, help="fake CRM latency (s)")
+    args = parser.parse_args()
+    chosen = args.connector or ["salesforce"]
+    connectors = list(TARGETS) if "all" in chosen else list(dict.fromkeys(chosen))
+    if len(connectors) == 1:
+        figures = {
+            connectors[0]: measure(connectors[0], args.messages, args.coalesce, args.latency)
+        }
+    else:
+        figures = {name: _in_own_process(name, args) for name in connectors}
     print(json.dumps(figures))
 
 

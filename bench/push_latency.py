@@ -99,6 +99,25 @@ def prepare_database(database_url: str, media_dir: Path, instance: Path) -> list
     return people
 
 
+def server_env(database_url: str, root: Path) -> dict[str, str]:
+    """The environment of a server process on ``database_url`` with its files in ``root``."""
+    return {
+        **os.environ,
+        "SECRET_KEY": SECRET_KEY,
+        "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": database_url,
+        "SIDETALK_MEDIA_DIR": str(root / "media"),
+        "SIDETALK_INSTANCE_PATH": str(root / "instance"),
+        "REDIS_URL": "",
+        # POST /sandbox/inbound exists only in the demo; the bench seeds its own people.
+        "SIDETALK_DEMO": "1",
+        "SIDETALK_SEED_DEMO": "0",
+        # Hundreds of sockets per extension here stand for hundreds of people; a person's
+        # own cap (10 open sidebars) would refuse all but the first ten.
+        "SIDETALK_MAX_SOCKETS_PER_USER": "100000",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -258,15 +277,7 @@ def main() -> None:
         root = Path(tmp)
         database_url = args.database_url or f"sqlite:///{root / 'bench.db'}"
         people = prepare_database(database_url, root / "media", root / "instance")
-        env = {
-            **os.environ,
-            "SECRET_KEY": SECRET_KEY,
-            "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "DATABASE_URL": database_url,
-            "SIDETALK_MEDIA_DIR": str(root / "media"),
-            "SIDETALK_INSTANCE_PATH": str(root / "instance"),
-            "REDIS_URL": "",
-        }
+        env = server_env(database_url, root)
         if args.gevent_path:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [args.gevent_path, str(ROOT)]))
         server = start_server(args.server, env, max(counts), root / "server.log")

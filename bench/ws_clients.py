@@ -25,6 +25,8 @@ from wsproto.events import (
 )
 from wsproto.extensions import PerMessageDeflate
 
+from widget import htmx_support
+
 # Injected messages carry "bench<case>m<message>x" so a frame names what it delivers.
 MARKER = re.compile(r"bench(\d+)m(\d+)x")
 
@@ -56,10 +58,18 @@ async def run_client(client: Client, port: int, run: Run) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     client.writer = writer
     client.ws = ws = WSConnection(ConnectionType.CLIENT)
-    target = f"/ws?token={client.person.token}"
-    writer.write(
-        ws.send(Request(host=f"127.0.0.1:{port}", target=target, extensions=[PerMessageDeflate()]))
+    # The token rides as a subprotocol beside "sidetalk", never in the URL (as in browsers).
+    protocols = [
+        htmx_support.SOCKET_PROTOCOL,
+        htmx_support.SOCKET_TOKEN_PREFIX + client.person.token,
+    ]
+    request = Request(
+        host=f"127.0.0.1:{port}",
+        target="/ws",
+        extensions=[PerMessageDeflate()],
+        subprotocols=protocols,
     )
+    writer.write(ws.send(request))
     parts: list[str] = []
     try:
         while True:

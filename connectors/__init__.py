@@ -1,6 +1,7 @@
 """CRM connectors: the interface, the registry and the built-in integrations."""
 
 from connectors.base import (
+    RELATED_TO,
     Connector,
     CrmCredentials,
     CrmSession,
@@ -19,6 +20,7 @@ from connectors.errors import (
 from connectors.registry import available_connectors, get_connector, register
 
 __all__ = [
+    "RELATED_TO",
     "Connector",
     "CrmAuthError",
     "CrmCredentials",

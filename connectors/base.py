@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import functools
 import json
+import re
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -19,9 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
+from connectors.errors import CrmError, CrmValidationError
+
 AuthType = Literal["oauth", "apiKey", "none"]
 LogFormat = Literal["text/plain", "text/html", "text/markdown"]
 MessageType = Literal["SMS", "MMS", "VoiceMail", "Fax", "Pager"]
+
+# The const of the contact-dependent "Related to" selection in every bundled manifest: a
+# connector lists its options under this key of ``MatchedRecord.additional_info``, and the
+# chosen one comes back as ``MessageLogWrite.related_to_id``.
+RELATED_TO = "relatedTo"
 
 
 @dataclass
@@ -118,6 +126,38 @@ class OAuthInfo:
     use_pkce: bool = True
 
 
+# Longest value accepted in an API-key sign-in form; real keys and URLs are far shorter.
+API_KEY_VALUE_MAX = 2000
+# The content entry whose value becomes ``CrmCredentials.api_key`` (App Connect's name).
+API_KEY_FIELD = "apiKey"
+# uiSchema fields of a sign-in page that are decoration, not inputs.
+_NOT_INPUTS = frozenset({"button", "typography"})
+
+
+@dataclass(frozen=True)
+class ApiKeyField:
+    """One value an API-key sign-in asks for, from ``auth.apiKey.page.content[]``."""
+
+    const: str
+    title: str
+    required: bool = False
+    secret: bool = False  # shown as a password field and never echoed back
+
+
+@dataclass(frozen=True)
+class ConnectOption:
+    """A choice the user makes before an OAuth sign-in starts (e.g. Clio's region).
+
+    The chosen values reach ``get_oauth_info`` and ``exchange_code`` in ``config`` and
+    are kept as the connection's settings, so every later session has them too.
+    """
+
+    const: str
+    title: str
+    choices: tuple[tuple[str, str], ...]  # (value, label)
+    default: str
+
+
 @functools.lru_cache(maxsize=32)
 def _read_manifest(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
@@ -136,6 +176,34 @@ class Connector(ABC):
     id: ClassVar[str]
     display_name: ClassVar[str]
     manifest_filename: ClassVar[str] = "manifest.json"
+    # The settings an administrator gives through ``<ID>_<NAME>`` environment variables, with
+    # their defaults ("" means "the connector's own default"); see ``settings``.
+    setting_defaults: ClassVar[Mapping[str, str]] = {}
+    # The ``additional_info`` keys ``find_contact`` fills: the consts a manifest's
+    # contact-dependent fields can use (the admin's builder warns about any other).
+    contact_info_keys: ClassVar[tuple[str, ...]] = (RELATED_TO,)
+
+    # -- configuration -----------------------------------------------------------------------
+
+    @classmethod
+    def env_prefix(cls) -> str:
+        """Return the prefix of this connector's variables: ``SALESFORCE_`` for ``salesforce``."""
+        return re.sub(r"[^0-9A-Za-z]", "_", cls.id).upper() + "_"
+
+    @classmethod
+    def settings(cls, environ: Mapping[str, Any]) -> dict[str, Any]:
+        """Return ``{NAME: value}`` for every declared setting.
+
+        The value is ``environ["<ID>_<NAME>"]`` when set and not empty, else the default.
+        ``environ`` is the app's configuration mapping (falling back to the process
+        environment), so no connector needs a line of the app's own configuration.
+        """
+        prefix = cls.env_prefix()
+        found: dict[str, Any] = {}
+        for name, default in cls.setting_defaults.items():
+            value = environ.get(prefix + name)
+            found[name] = default if value in (None, "") else value
+        return found
 
     # -- manifest and capabilities ---------------------------------------------------------
 
@@ -165,6 +233,88 @@ class Connector(ABC):
         return cast(LogFormat, self._platform_manifest().get("logFormat", "text/plain"))
 
     # -- authentication ----------------------------------------------------------------------
+
+    def api_key_fields(self) -> list[ApiKeyField]:
+        """Return the inputs of the manifest's API-key sign-in page (buttons and text left
+        out), in page order; empty when the connector does not sign in with an API key."""
+        fields = []
+        for item in self._api_key_page().get("content") or []:
+            if not isinstance(item, dict) or not item.get("const"):
+                continue
+            ui = item.get("uiSchema") or {}
+            if ui.get("ui:field") in _NOT_INPUTS:
+                continue
+            const = str(item["const"])
+            fields.append(
+                ApiKeyField(
+                    const=const,
+                    title=str(item.get("title") or const),
+                    required=bool(item.get("required")),
+                    secret=ui.get("ui:widget") == "password" or const == API_KEY_FIELD,
+                )
+            )
+        return fields
+
+    def api_key_warning(self) -> str | None:
+        """Return the note the API-key sign-in page shows above its fields, if any."""
+        return self._api_key_page().get("warning") or None
+
+    def _api_key_page(self) -> dict[str, Any]:
+        auth = self._platform_manifest().get("auth") or {}
+        page: dict[str, Any] = (auth.get("apiKey") or {}).get("page") or {}
+        return page
+
+    def credentials_from_api_key(self, submitted: Mapping[str, Any]) -> CrmCredentials:
+        """Return the credentials of a submitted API-key sign-in form.
+
+        ``apiKey`` becomes ``api_key`` and every other field lands in ``extra``. Raises
+        ``CrmValidationError`` naming every missing, empty or overlong field (and stores
+        nothing: the caller has nothing to store).
+        """
+        values: dict[str, str] = {}
+        problems: dict[str, str] = {}
+        for spec in self.api_key_fields():
+            value = str(submitted.get(spec.const) or "").strip()
+            if len(value) > API_KEY_VALUE_MAX:
+                problems[spec.const] = f"{spec.title} is longer than {API_KEY_VALUE_MAX} characters"
+            elif not value and spec.required:
+                problems[spec.const] = f"{spec.title} is required"
+            elif value:
+                values[spec.const] = value
+        if problems:
+            raise CrmValidationError("; ".join(problems.values()) + ".", list(problems))
+        api_key = values.pop(API_KEY_FIELD, None)
+        return CrmCredentials(access_token="", api_key=api_key, extra=values)
+
+    def is_configured(self, config: Mapping[str, Any]) -> bool:
+        """Return whether this server can sign users in (an OAuth client id is set)."""
+        if self.get_auth_type() != "oauth":
+            return True
+        try:
+            return bool(self.get_oauth_info(config).client_id)
+        except (CrmValidationError, KeyError, ValueError):
+            return False
+
+    def connect_options(self, config: Mapping[str, Any]) -> list[ConnectOption]:
+        """Return the choices to make before signing in (default: none)."""
+        return []
+
+    def connect_choices(
+        self, config: Mapping[str, Any], submitted: Mapping[str, Any]
+    ) -> dict[str, str]:
+        """Return the submitted connect choices, defaults filled in; ``CrmValidationError``
+        naming each value that is not one of its option's choices (nothing is stored)."""
+        chosen: dict[str, str] = {}
+        problems: dict[str, str] = {}
+        for option in self.connect_options(config):
+            value = str(submitted.get(option.const) or option.default)
+            if value not in {choice for choice, _ in option.choices}:
+                problems[option.const] = f"{option.title} “{value[:40]}” is not one of the choices"
+            else:
+                chosen[option.const] = value
+        if problems:
+            raise CrmValidationError("; ".join(problems.values()) + ".", list(problems))
+        return chosen
 
     def get_oauth_info(self, config: Mapping[str, Any]) -> OAuthInfo:
         """Return the OAuth endpoints and client settings (OAuth connectors only)."""
@@ -236,6 +386,28 @@ class Connector(ABC):
         self, session: CrmSession, log_id: str, log: MessageLogWrite
     ) -> LogResult:
         """Replace the content of activity ``log_id``; raise ``CrmNotFound`` if it is gone."""
+
+    def search_contacts(self, session: CrmSession, text: str) -> list[MatchedRecord]:
+        """Return records whose name matches ``text`` (for the recipient picker).
+
+        ``phone`` of each record is its number as the CRM stores it. The default returns an
+        empty list, meaning "this connector cannot search by name": the picker then finds
+        its records by number only (``find_contact``).
+        """
+        return []
+
+    def move_message_log(
+        self, session: CrmSession, log_id: str, log: MessageLogWrite
+    ) -> LogResult | None:
+        """Point an existing log at ``log.record`` (and its "Related to"), now keyed
+        ``log.log_key``; return None when the CRM cannot re-parent an activity, and
+        Sidetalk then deletes it and creates it again. ``CrmNotFound`` if it is gone.
+        """
+        return None
+
+    def delete_message_log(self, session: CrmSession, log_id: str) -> None:
+        """Delete a log (a move in CRMs that cannot re-parent); ``CrmNotFound`` if gone."""
+        raise CrmError(f"{self.display_name} cannot move a logged activity to another record.")
 
     def find_message_log(self, session: CrmSession, log_key: str) -> str | None:
         """Return the id of an activity previously created for ``log_key``, or None.

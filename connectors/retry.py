@@ -1,13 +1,17 @@
 """Retry policy for CRM calls: exponential backoff with full jitter.
 
-Connectors never sleep-and-retry on their own; they raise ``CrmRetryableError``. Background
+Connectors never sleep-and-retry on their own; they raise ``CrmRetryableError`` (with the
+CRM's ``Retry-After`` hint read by :func:`parse_retry_after`). Background
 tasks reschedule with :func:`backoff_delay`, and short synchronous paths may use
 :func:`call_with_retries`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -46,6 +50,26 @@ def backoff_delay(
     if retry_after is not None and retry_after > delay:
         delay = float(retry_after)
     return delay
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Return the seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
 
 
 def call_with_retries(

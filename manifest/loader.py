@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from manifest.errors import DOCUMENT_POINTER, ManifestError, ManifestInvalid
+from manifest.json_text import JsonTooDeep, loads_bounded
 from manifest.legacy import is_bare_platform, needs_upgrade, upgrade_legacy
 from manifest.validation import LOG_PAGES, validate_manifest
 
@@ -100,8 +101,16 @@ def read_json_file(path: str | os.PathLike[str]) -> Any:
     except OSError as exc:
         message = f"cannot read file: {exc.strerror}"
         raise ManifestInvalid([ManifestError(DOCUMENT_POINTER, message)]) from None
+    return parse_manifest_text(text)
+
+
+def parse_manifest_text(text: str) -> Any:
+    """Return the JSON in ``text``; ``ManifestInvalid`` when it is not JSON or nests
+    deeper than any manifest does."""
     try:
-        return json.loads(text)
+        return loads_bounded(text)
+    except JsonTooDeep as exc:
+        raise ManifestInvalid([ManifestError(DOCUMENT_POINTER, f"not a manifest: {exc}")]) from None
     except json.JSONDecodeError as exc:
         message = f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
         raise ManifestInvalid([ManifestError(DOCUMENT_POINTER, message)]) from None

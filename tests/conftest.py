@@ -9,10 +9,12 @@ reason when a server is absent, and on CI (``CI=true``) they fail instead.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,10 @@ import pytest
 from widget import create_app
 from widget.config import TestConfig
 from widget.extensions import db as _db
+
+# The hand-built mailbox fixtures (``mailbox``, ``any_db_mailbox``, ``demo_db``) serve
+# several test folders, so they live in a module of their own.
+pytest_plugins = ("tests.mailbox",)
 
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get(
@@ -57,19 +63,47 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         os.environ.pop("SIDETALK_INSTANCE_PATH", None)
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    """A SQLite file and media folder holding the seeded demo, built once per session."""
-    root = tmp_path_factory.mktemp("demo-template")
+def _seed_demo_into(root: Path) -> None:
     app = make_app(f"sqlite:///{root / 'demo.db'}", root)
     with app.app_context():
         _db.create_all()
-        from widget.platforms.sandbox.seed import seed_demo
+        from widget.demo import seed_demo
 
         seed_demo()
         _db.session.remove()
         _db.engine.dispose()
-    return root
+
+
+@contextmanager
+def _exclusive(lock_path: Path):
+    """Hold an exclusive lock on ``lock_path`` (one pytest-xdist worker at a time)."""
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, worker_id):
+    """A SQLite file and media folder holding the seeded demo, built once per run.
+
+    Seeding takes seconds, so pytest-xdist workers share the first worker's copy (in
+    the run's common temporary folder); tests only ever copy it.
+    """
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp("demo-template")
+        _seed_demo_into(root)
+        return root
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
+    with _exclusive(shared.with_suffix(".lock")):
+        if not (shared / "seeded").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            _seed_demo_into(shared)
+            (shared / "seeded").touch()
+    return shared
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 from bs4 import BeautifulSoup
 
 from widget import htmx_support
@@ -33,11 +31,9 @@ def sign_in(client, extension_number: str) -> dict[str, str]:
         "/auth/signin",
         data={"csrf_token": csrf_from(page), "extension_id": extension_id, "next": "/widget/"},
     )
-    assert response.status_code == 303, response.data
-    token = parse_qs(urlparse(response.headers["Location"]).query)["token"][0]
-    widget = client.get(f"/widget/?token={token}")
-    assert widget.status_code == 200
-    body = html(widget).find("body")
+    # The sign-in's answer is the widget page itself, holding the token in hx-headers.
+    assert response.status_code == 200, response.data
+    body = html(response).find("body")
     import json
 
     headers = json.loads(body["hx-headers"])
@@ -61,3 +57,20 @@ def add_contact(account_id: int, number: str, source, owner_id: int | None = Non
     db.session.add(contact)
     db.session.commit()
     return contact
+
+
+def add_extension(account, number: str, name: str, admin: bool):
+    """Add (without committing) an extension of ``account``; return it."""
+    from widget.extensions import db
+    from widget.models import Extension
+
+    extension = Extension(
+        account=account,
+        platform_extension_id=f"{account.platform_account_id}-{number}",
+        extension_number=number,
+        name=name,
+        is_admin=admin,
+        timezone="America/New_York",
+    )
+    db.session.add(extension)
+    return extension

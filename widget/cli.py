@@ -27,9 +27,28 @@ def upgrade_database(app) -> None:
         upgrade()
 
 
+SANDBOX_CLOSED = (
+    "The sandbox is closed: its commands work only in demo mode (SIDETALK_DEMO=1) with "
+    "the sandbox platform (SIDETALK_PLATFORM=sandbox); this server runs {platform}{demo}."
+)
+
+
+def require_open_sandbox(app) -> None:
+    """Refuse a demo-only command outside the demo, as the sandbox's routes are refused.
+
+    Outside demo mode (or on a real platform) the sandbox could forge inbound messages
+    or seed a fake account into a real company's database.
+    """
+    if app.config["SANDBOX_OPEN"]:
+        return
+    demo = "" if app.config["DEMO_MODE"] else " outside demo mode"
+    click.echo(SANDBOX_CLOSED.format(platform=app.config["PLATFORM"], demo=demo), err=True)
+    sys.exit(1)
+
+
 def seed_if_empty(app) -> bool:
     """Seed the sandbox demo once; return True when it created data."""
-    from widget.platforms.sandbox.seed import seed_demo
+    from widget.demo import seed_demo
 
     with app.app_context():
         _, created = seed_demo()
@@ -50,6 +69,12 @@ def main() -> None:
 )
 def serve(host: str, port: int) -> None:
     """Run the server (demo mode also migrates and seeds on first start)."""
+    # Links written into CRM activities must reach this server: unless told otherwise,
+    # the public URL is where it listens (PORT=5095 make run writes :5095 links).
+    if not os.environ.get("SIDETALK_PUBLIC_URL"):
+        wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 -- compared, not bound
+        shown_host = "127.0.0.1" if wildcard else host
+        os.environ["SIDETALK_PUBLIC_URL"] = f"http://{shown_host}:{port}"
     app = _app()
     if app.config["DEMO_MODE"]:
         upgrade_database(app)
@@ -58,9 +83,16 @@ def serve(host: str, port: int) -> None:
     if app.config["DEMO_MODE"] and not app.config.get("REDIS_URL"):
         from widget.jobs import start_embedded_consumer
 
-        start_embedded_consumer()
-    click.echo(f"Sidetalk on http://{host}:{port}/widget/  (phone simulator: /sandbox/phone)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+        consumer = start_embedded_consumer()
+    else:
+        consumer = None
+    simulator = ", phone simulator: /sandbox/phone" if app.config["SANDBOX_OPEN"] else ""
+    click.echo(f"Sidetalk on http://{host}:{port}/  (sidebar: /widget/{simulator})")
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if consumer is not None:
+            consumer.stop()
 
 
 @main.command()
@@ -94,6 +126,7 @@ def demo() -> None:
 def demo_seed() -> None:
     """Create the sandbox demo account and its history (once)."""
     app = _app()
+    require_open_sandbox(app)
     upgrade_database(app)
     click.echo("Seeded the demo account." if seed_if_empty(app) else "The demo is already seeded.")
 
@@ -116,6 +149,23 @@ def manifest_validate(paths: tuple[str, ...]) -> None:
 
 
 @main.group()
+def connectors() -> None:
+    """CRM connector commands."""
+
+
+@connectors.command("list")
+def connectors_list() -> None:
+    """Print each registered connector: id, name, auth type, configured or not."""
+    from connectors.catalog import list_connectors
+
+    entries = list_connectors(os.environ)
+    click.echo(f"{'ID':<12}{'NAME':<14}{'AUTH':<8}CONFIGURED")
+    for entry in entries:
+        state = "yes" if entry.configured else f"no (set {entry.missing})"
+        click.echo(f"{entry.id:<12}{entry.name:<14}{entry.auth_type:<8}{state}")
+
+
+@main.group()
 def sandbox() -> None:
     """Sandbox platform commands."""
 
@@ -135,14 +185,25 @@ def sandbox() -> None:
 )
 def sandbox_inbound(sender: str, recipient: str, text: str, message_type: str) -> None:
     """Deliver a message into the sandbox as if it came from outside; print its id as JSON."""
-    from widget.errors import BadInput
+    from widget.errors import DomainError
     from widget.platforms.sandbox.delivery import deliver_inbound, parse_inbound
 
     app = _app()
+    require_open_sandbox(app)
     with app.app_context():
         payload = {"from": sender, "to": recipient, "text": text, "type": message_type}
         try:
             message = deliver_inbound(parse_inbound(payload, app.config["DEFAULT_REGION"]))
-        except BadInput as exc:
+        except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(json.dumps({"id": message.id, "conversation_id": message.conversation_id}))
+
+
+def _queue_commands() -> None:
+    from widget.queues.commands import queue_group
+
+    # A lambda, not _app itself: tests replace _app to dispose the apps it builds.
+    main.add_command(queue_group(lambda: _app()), "queue")
+
+
+_queue_commands()

@@ -18,6 +18,8 @@ SALESFORCE_FRAME_ANCESTORS = (
     "https://*.visualforce.com https://*.salesforce-setup.com"
 )
 
+MIN_SECRET_KEY_BYTES = 32
+
 
 class ConfigError(RuntimeError):
     """Raised when the configuration cannot start a safe server."""
@@ -57,6 +59,18 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.PLATFORM = os.environ.get("SIDETALK_PLATFORM", "sandbox")
+        # RingCentral (SIDETALK_PLATFORM=ringcentral): without a secret the app is a
+        # public client and PKCE alone protects the code exchange.
+        self.RINGCENTRAL_SERVER_URL = os.environ.get(
+            "RINGCENTRAL_SERVER_URL", "https://platform.ringcentral.com"
+        )
+        self.RINGCENTRAL_CLIENT_ID = os.environ.get("RINGCENTRAL_CLIENT_ID", "")
+        self.RINGCENTRAL_CLIENT_SECRET = os.environ.get("RINGCENTRAL_CLIENT_SECRET", "")
+        # A send that gets no answer this fast is reconciled before it is tried again.
+        self.RINGCENTRAL_TIMEOUT_SECONDS = _env_int("RINGCENTRAL_TIMEOUT_SECONDS", 15)
+        # Keys Sidetalk writes to Redis (rate-limit blocks) start with this: one Redis can
+        # serve several Sidetalk installations.
+        self.REDIS_KEY_PREFIX = os.environ.get("SIDETALK_REDIS_KEY_PREFIX", "sidetalk:")
         self.DEFAULT_CRM = os.environ.get("SIDETALK_DEFAULT_CRM", "local")
         # CRM logging (widget/crm_logging): CRM bodies carry absolute, long-lived media links.
         self.PUBLIC_URL = os.environ.get("SIDETALK_PUBLIC_URL", "http://127.0.0.1:5000")
@@ -67,16 +81,6 @@ class Config:
         self.CRM_LOG_MAX_ATTEMPTS = _env_int("SIDETALK_CRM_LOG_MAX_ATTEMPTS", 8)
         self.CRM_MATCH_CACHE_SECONDS = _env_int("SIDETALK_CRM_MATCH_CACHE_SECONDS", 300)
         self.CRM_HTTP_TIMEOUT = _env_int("SIDETALK_CRM_HTTP_TIMEOUT", 10)
-        # Salesforce connected app (widget/crm_connect); reaches the connector as client_id,
-        # client_secret and login_url (test.salesforce.com for sandbox orgs).
-        self.SALESFORCE_CLIENT_ID = os.environ.get("SALESFORCE_CLIENT_ID", "")
-        self.SALESFORCE_CLIENT_SECRET = os.environ.get("SALESFORCE_CLIENT_SECRET", "")
-        self.SALESFORCE_LOGIN_URL = os.environ.get(
-            "SALESFORCE_LOGIN_URL", "https://login.salesforce.com"
-        )
-        # The callback URL registered in the connected app; default: this server's own
-        # /crm/connect/salesforce/callback (set it when a proxy changes scheme or host).
-        self.SALESFORCE_REDIRECT_URI = os.environ.get("SALESFORCE_REDIRECT_URI", "")
         self.DEFAULT_REGION = os.environ.get("SIDETALK_DEFAULT_REGION", "US")
         self.FRAME_ANCESTORS = os.environ.get(
             "SIDETALK_FRAME_ANCESTORS", SALESFORCE_FRAME_ANCESTORS
@@ -88,6 +92,8 @@ class Config:
         self.DELETED_RETENTION_DAYS = _env_int("SIDETALK_DELETED_RETENTION_DAYS", 5)
         self.PURGE_INTERVAL_MINUTES = _env_int("SIDETALK_PURGE_INTERVAL_MINUTES", 15)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Open sidebars (websockets) per user: a person has a few tabs, not hundreds.
+        self.REALTIME_MAX_SOCKETS_PER_USER = _env_int("SIDETALK_MAX_SOCKETS_PER_USER", 10)
         self.SESSION_COOKIE_NAME = "sidetalk_session"
         # The widget lives in a third-party iframe: only SameSite=None cookies are sent
         # there, and browsers that block third-party cookies still accept partitioned ones.
@@ -102,6 +108,9 @@ class Config:
         # sandbox's simulated carrier moves one step per poll), at most this many times.
         self.DELIVERY_POLL_SECONDS = _env_int("SIDETALK_DELIVERY_POLL_SECONDS", 2)
         self.DELIVERY_POLL_ATTEMPTS = _env_int("SIDETALK_DELIVERY_POLL_ATTEMPTS", 30)
+        # A message the platform could not take (outage) is tried again after this many
+        # seconds, doubling each time; a rate limit waits for the platform's Retry-After.
+        self.SEND_RETRY_SECONDS = _env_int("SIDETALK_SEND_RETRY_SECONDS", 5)
         self.MMS_MAX_BYTES = _env_int("SIDETALK_MMS_MAX_BYTES", 600 * 1024)
         self.UPLOAD_MAX_BYTES = _env_int("SIDETALK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
         self.IMAGE_MAX_PIXELS = _env_int("SIDETALK_IMAGE_MAX_PIXELS", 40_000_000)
@@ -134,13 +143,32 @@ class Config:
                 "Generate a token key with: python -c "
                 "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
             )
+        if not self.DEMO_MODE and len(self.SECRET_KEY.encode()) < MIN_SECRET_KEY_BYTES:
+            # It signs sessions, widget tokens and media links: a short one can be guessed.
+            raise ConfigError(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of random text. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if self.PLATFORM == "ringcentral" and not self.RINGCENTRAL_CLIENT_ID:
+            raise ConfigError(
+                "SIDETALK_PLATFORM=ringcentral needs RINGCENTRAL_CLIENT_ID (and usually "
+                "RINGCENTRAL_CLIENT_SECRET): see README, Connect RingCentral."
+            )
         try:
             Fernet(self.TOKEN_ENCRYPTION_KEY.encode())
         except ValueError as exc:
             raise ConfigError("TOKEN_ENCRYPTION_KEY is not a valid Fernet key") from exc
 
+    @property
+    def SANDBOX_OPEN(self) -> bool:  # noqa: N802 (a config key, read like the others)
+        """Whether the sandbox's routes and its extension chooser exist: only in the demo
+        (and the test-suite's stand-in for it) with the sandbox as the platform."""
+        return self.PLATFORM == "sandbox" and (self.DEMO_MODE or self.TESTING)
+
     def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in vars(self).items() if k.isupper()}
+        settings = {k: v for k, v in vars(self).items() if k.isupper()}
+        settings["SANDBOX_OPEN"] = self.SANDBOX_OPEN
+        return settings
 
 
 class TestConfig(Config):
@@ -160,6 +188,7 @@ class TestConfig(Config):
         self.REDIS_URL = ""
         # Tasks run inline (huey immediate): simulated delivery completes within the request.
         self.DELIVERY_POLL_SECONDS = 0
+        self.SEND_RETRY_SECONDS = 0  # outage retries run inline, one after another
         # CRM writes are not held back to coalesce bursts (tests that coalesce set it).
         self.CRM_LOG_COALESCE_SECONDS = 0
 

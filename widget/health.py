@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,6 +10,11 @@ from widget.errors import json_endpoint
 from widget.extensions import db
 
 bp = Blueprint("health", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register ``/healthz``."""
+    app.register_blueprint(bp)
 
 
 @bp.get("/healthz")

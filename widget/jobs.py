@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 # its storage at the configured backend before anything is enqueued.
 huey: Huey = SqliteHuey(name="sidetalk", filename=":memory:", immediate=True)
 _app: Flask | None = None
+
+EMBEDDED_KEEPS_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def init_app(app: Flask) -> None:
@@ -79,9 +84,13 @@ def app_periodic_task(validate_datetime, **options):
 def start_embedded_consumer(workers: int = 2):
     """Run a consumer in this process's threads (the demo server); returns it."""
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
-    # Consumer.run() installs signal handlers, which only the main thread may do; the
-    # embedded consumer starts its threads directly and stops with the process.
+    # Consumer.start() installs handlers for SIGINT, SIGTERM and SIGHUP that only set a
+    # flag its own run() loop would read; embedded, nothing reads it, so Ctrl+C would be
+    # swallowed. The server keeps the process's handlers; the threads are daemons.
+    kept = {signum: signal.getsignal(signum) for signum in EMBEDDED_KEEPS_SIGNALS}
     consumer.start()
+    for signum, handler in kept.items():
+        signal.signal(signum, handler)
     log.info("embedded job consumer started with %d workers", workers)
     return consumer
 

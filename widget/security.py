@@ -1,15 +1,20 @@
 """Who is calling, CSRF on every state change, and the headers that make framing safe.
 
-Identity comes from a signed widget token (``X-Sidetalk-Token`` header, or ``token`` in
-the query string for the first page load and the websocket URL) or from the session
-cookie. The iframe may have no cookies at all, so the token path is the primary one.
+Identity comes from a signed widget token (the ``X-Sidetalk-Token`` header, or the
+websocket's ``Sec-WebSocket-Protocol`` offer) or from the session cookie. The iframe may
+have no cookies at all, so the token path is the primary one. A token is never read from
+a URL: URLs reach access logs and history, and a link could carry someone else's token
+(see ``widget/auth/handoff.py`` for how a page gets its token instead).
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -20,6 +25,8 @@ from widget.extensions import db
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _TOKEN_SALT = "sidetalk-widget-token"  # noqa: S105 (a salt, not a secret)
 _ANON_CSRF_SALT = "sidetalk-anon-csrf"
+# The WSGI environ key of a page rendered for a sign-in or hand-over POST (auth/handoff).
+HANDED_OVER = "sidetalk.handed_over"
 
 
 @dataclass(frozen=True)
@@ -107,10 +114,95 @@ def csrf_exempt(view):
     return view
 
 
-def _resolve_identity() -> Identity | None:
-    token = htmx_support.sent_token()
-    if token is None and request.method == "GET":
-        token = request.args.get("token")
+def origin_allowed(origin: str | None) -> bool:
+    """Return whether a page of ``origin`` may use the signed-in browser's credentials.
+
+    Allowed: Sidetalk's own origin (the request's host, or ``PUBLIC_URL`` behind a proxy)
+    and the configured frame ancestors (``https://*.force.com`` style wildcards). No
+    ``Origin`` at all is allowed: browsers always send one on a websocket handshake, so
+    its absence means a script, which could send any origin it liked anyway.
+    """
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return False
+    if is_own_origin(origin):
+        return True
+    return any(re.fullmatch(pattern, origin) for pattern in _ancestor_patterns())
+
+
+def is_own_origin(origin: str) -> bool:
+    """Return whether ``origin`` is Sidetalk's own (this host, or ``PUBLIC_URL``)."""
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"}:
+        return False
+    return parts.netloc == request.host or origin == _origin_of(current_app.config["PUBLIC_URL"])
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def frame_ancestors(config) -> list[str]:
+    """Return the CSP sources that may frame the widget: the configured CRM origins, and
+    this machine's own pages in demo and test mode (the demo's CRM stand-in)."""
+    sources = config["FRAME_ANCESTORS"].split()
+    if config.get("DEMO_MODE") or config.get("TESTING"):
+        sources = ["'self'", "http://127.0.0.1:*", "http://localhost:*", *sources]
+    return sources
+
+
+def _ancestor_patterns() -> tuple[str, ...]:
+    """Return the frame ancestors (CSP source expressions) as origin regexes."""
+    return _origin_patterns(tuple(frame_ancestors(current_app.config)))
+
+
+@functools.lru_cache(maxsize=8)
+def _origin_patterns(sources: tuple[str, ...]) -> tuple[str, ...]:
+    # Built once per configuration: every websocket handshake asks.
+    patterns = []
+    for source in sources:
+        if "://" not in source:
+            continue  # keywords ('self', 'none') and bare hosts
+        pattern = re.escape(source.rstrip("/"))
+        pattern = pattern.replace(r"://\*\.", r"://(?:[a-z0-9-]+\.)+").replace(r":\*", r":[0-9]+")
+        patterns.append(pattern)
+    return tuple(patterns)
+
+
+_NO_TOKEN_REFRESH = "_sidetalk_no_token_refresh"  # noqa: S105 (an attribute name)
+
+
+def skip_token_refresh(response):
+    """Mark ``response`` as cacheable content: it carries no fresh widget token."""
+    setattr(response, _NO_TOKEN_REFRESH, True)
+    return response
+
+
+def accepts_posted_token(view):
+    """Let a form POST from Sidetalk's own origin carry the widget token in its body.
+
+    A window the widget opens (a new tab, the CRM sign-in popup) is top-level: it cannot
+    see the iframe's cookies and a form cannot send headers, so the token rides in the
+    body, never in a URL. A post from any other origin is not believed (login CSRF).
+    """
+    view.accepts_posted_token = True
+    return view
+
+
+def _posted_token(view) -> str | None:
+    if request.method != "POST" or not getattr(view, "accepts_posted_token", False):
+        return None
+    origin = request.headers.get("Origin")
+    if origin is None or not is_own_origin(origin):
+        return None
+    return request.form.get("token") or None
+
+
+def _resolve_identity(view) -> Identity | None:
+    token = htmx_support.sent_token() or _posted_token(view)
     if token:
         return read_widget_token(token)
     extension_id, epoch = session.get("extension_id"), session.get("epoch", 0)
@@ -134,42 +226,56 @@ def _check_csrf(identity: Identity | None) -> None:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _identify_and_protect():
-        g.identity = _resolve_identity()
+        view = app.view_functions.get(request.endpoint or "")
+        g.identity = _resolve_identity(view)
         # An app context can outlive a request (tests, CLI): never reuse its signed-in user.
         g.pop("extension", None)
-        if request.method in UNSAFE_METHODS:
-            view = app.view_functions.get(request.endpoint or "")
-            if view is not None and not getattr(view, "csrf_exempt", False):
-                if g.identity is None and htmx_support.sent_token():
-                    # The widget token expired or is forged: signing in again is the fix,
-                    # which a 401 says (a CSRF 403 would ask for a reload, in vain).
-                    abort(401, "Sign in first: your session has expired.")
-                _check_csrf(g.identity)
+        exempt = view is None or getattr(view, "csrf_exempt", False)
+        if request.method in UNSAFE_METHODS and not exempt:
+            if g.identity is None and (htmx_support.sent_token() or _posted_token(view)):
+                # The widget token expired or is forged: signing in again is the fix,
+                # which a 401 says (a CSRF 403 would ask for a reload, in vain).
+                abort(401, "Sign in first: your session has expired.")
+            _check_csrf(g.identity)
 
     @app.after_request
     def _security_headers(response):
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
+        scripts = "'self'"
         if request.path.startswith(("/widget", "/auth/")):
             # Framed by CRM pages (signing in happens inside the frame too): only the
             # configured CRM origins may embed it.
-            ancestors = app.config["FRAME_ANCESTORS"]
-            if app.config.get("DEMO_MODE") or app.config.get("TESTING"):
-                ancestors = f"'self' http://127.0.0.1:* http://localhost:* {ancestors}"
-            frame = f"frame-ancestors {ancestors}"
+            ancestors = frame_ancestors(app.config)
+            frame = f"frame-ancestors {' '.join(ancestors)}"
+            if request.path.startswith("/widget"):
+                # Salesforce's Open CTI library must come from the framing org itself
+                # (opencti-bridge.js); never inline script, never eval.
+                scripts = " ".join(dict.fromkeys(["'self'", *ancestors]))
         else:
             frame = "frame-ancestors 'none'"
             headers.setdefault("X-Frame-Options", "DENY")
+        # connect-src: this host's own socket only (ws: wss: alone allowed any host);
+        # object-src: no plugins (an inline PDF answer carries its own policy).
+        host = request.host
         headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-            "style-src 'self' 'unsafe-inline'; script-src 'self'; "
-            "connect-src 'self' ws: wss:; object-src 'self'; frame-src 'self'; "
+            f"style-src 'self' 'unsafe-inline'; script-src {scripts}; "
+            f"connect-src 'self' ws://{host} wss://{host}; object-src 'none'; frame-src 'self'; "
             f"base-uri 'none'; form-action 'self'; {frame}",
         )
         identity = g.get("identity")
-        if identity is not None and identity.via_token:
+        if response.mimetype == "text/html" or identity is not None:
+            # Private pages and fragments (names, messages, tokens in hx-headers) must not
+            # be kept by any cache, shared or the browser's own back-forward store.
+            headers.setdefault("Cache-Control", "no-store")
+        if (
+            identity is not None
+            and identity.via_token
+            and not getattr(response, _NO_TOKEN_REFRESH, False)
+        ):
             headers[htmx_support.TOKEN_REFRESH_HEADER] = issue_widget_token(identity)
         return response
 

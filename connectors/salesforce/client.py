@@ -7,20 +7,17 @@ handed to ``session.on_credentials_changed`` before the request is retried.
 
 from __future__ import annotations
 
-import atexit
-import http.cookiejar
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from connectors.base import CrmSession
 from connectors.errors import CrmAuthError, CrmError
+from connectors.http import adopt_credentials, decode_json, pooled_http, send_refreshing_once
 from connectors.salesforce import oauth
 from connectors.salesforce.responses import (
     ApiUsage,
@@ -32,38 +29,8 @@ from connectors.salesforce.settings import SalesforceSettings
 
 log = logging.getLogger(__name__)
 
-_shared_lock = threading.Lock()
-_shared_http: requests.Session | None = None
-
-
-def shared_http_session() -> requests.Session:
-    """Return the process-wide pooled HTTP session (keep-alive saves a TLS handshake a call).
-
-    Cookies are refused: Salesforce sets browser cookies we never need, and a shared jar
-    must not carry anything from one user's call into another's.
-    """
-    global _shared_http
-    with _shared_lock:
-        if _shared_http is None:
-            http_session = requests.Session()
-            http_session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-            adapter = HTTPAdapter(pool_connections=16, pool_maxsize=32)
-            http_session.mount("https://", adapter)
-            http_session.mount("http://", adapter)
-            _shared_http = http_session
-        return _shared_http
-
-
-def close_shared_http_session() -> None:
-    """Close the pooled session (at exit, and in tests that stop fake servers)."""
-    global _shared_http
-    with _shared_lock:
-        if _shared_http is not None:
-            _shared_http.close()
-            _shared_http = None
-
-
-atexit.register(close_shared_http_session)
+# A query for records a person picks among never needs more than a few batches of 2,000.
+MAX_QUERY_PAGES = 5
 
 
 def _path_only(url: str) -> str:
@@ -90,7 +57,7 @@ class SalesforceClient:
     ) -> None:
         self.session = session
         self.settings = SalesforceSettings.from_config(session.config)
-        self.http = http or shared_http_session()
+        self.http = http or pooled_http()
         self.on_usage = on_usage
         self.last_api_usage: ApiUsage | None = None
 
@@ -125,6 +92,21 @@ class SalesforceClient:
         """PATCH JSON to a data resource; return None for Salesforce's 204 No Content."""
         return self.request("PATCH", path, json=body)
 
+    def query_all(self, statement: str, max_pages: int = MAX_QUERY_PAGES) -> list[dict[str, Any]]:
+        """Return every record of a SOQL query, following ``nextRecordsUrl`` (batches of
+        2,000) for at most ``max_pages`` pages."""
+        payload = self.get(self.with_query("query/", statement))
+        records: list[dict[str, Any]] = []
+        for _ in range(max_pages):
+            if not isinstance(payload, dict):
+                break
+            records += [r for r in payload.get("records") or [] if isinstance(r, dict)]
+            next_url = payload.get("nextRecordsUrl")
+            if payload.get("done", True) or not next_url:
+                break
+            payload = self.get_absolute(f"{self.instance_url}{next_url}")
+        return records
+
     def get_absolute(self, url: str) -> Any:
         """GET an absolute URL with the user's token (e.g. the identity URL)."""
         return self.request("GET", url, absolute=True)
@@ -136,32 +118,25 @@ class SalesforceClient:
 
         Raises the ``connectors.errors`` class matching the failure.
         """
-        response = self._send(method, path if absolute else self.data_url(path), json)
+        # The URL is built per send: a refresh may move us to another instance_url.
+        response = send_refreshing_once(
+            lambda: self._send(method, path if absolute else self.data_url(path), json),
+            _session_rejected,
+            self._refresh,
+        )
         if _session_rejected(response):
-            self._refresh()
-            # The refresh may move us to another instance_url: rebuild the URL.
-            response = self._send(method, path if absolute else self.data_url(path), json)
-            if _session_rejected(response):
-                error = error_from_response(response)
-                raise CrmAuthError(f"{error.message} (after token refresh); reconnect Salesforce")
+            error = error_from_response(response)
+            raise CrmAuthError(f"{error.message} (after token refresh); reconnect Salesforce")
         if response.status_code >= 400:
             raise error_from_response(response)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise CrmError(
-                f"Salesforce returned a non-JSON response (HTTP {response.status_code})"
-            ) from None
+        return decode_json(response, "Salesforce")
 
     # -- internals ----------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        new_credentials = oauth.refresh_credentials(self.settings, self.session.credentials)
-        self.session.credentials = new_credentials
-        # Persist at once: with refresh-token rotation the old token is already dead.
-        self.session.on_credentials_changed(new_credentials)
+        adopt_credentials(
+            self.session, oauth.refresh_credentials(self.settings, self.session.credentials)
+        )
 
     def _send(self, method: str, url: str, body: dict[str, Any] | None) -> requests.Response:
         credentials = self.session.credentials

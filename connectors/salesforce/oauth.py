@@ -1,9 +1,10 @@
 """Salesforce OAuth 2 web-server flow (with PKCE), token refresh and revocation.
 
-Token endpoint calls go through Authlib's ``OAuth2Session``. Facts this module relies on:
-Salesforce token responses carry ``instance_url`` and ``issued_at`` (epoch ms, as a string)
-but no ``expires_in``; a refresh response has no ``refresh_token`` unless refresh-token
-rotation is on; errors are ``{"error", "error_description"}`` objects with HTTP 400.
+Token endpoint calls and the once-at-a-time refresh are the shared ``connectors.oauth``
+helpers. Facts this module relies on: Salesforce token responses carry ``instance_url``
+and ``issued_at`` (epoch ms, as a string) but no ``expires_in``; a refresh response has no
+``refresh_token`` unless refresh-token rotation is on; errors are
+``{"error", "error_description"}`` objects with HTTP 400.
 """
 
 from __future__ import annotations
@@ -12,26 +13,21 @@ import base64
 import hashlib
 import hmac
 import logging
-import threading
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.requests_client import OAuth2Session
 
+from connectors import oauth as shared
 from connectors.base import CrmCredentials, OAuthInfo
-from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
-from connectors.salesforce.responses import parse_retry_after, transport_error
+from connectors.errors import CrmAuthError, CrmRetryableError
+from connectors.salesforce.responses import transport_error
 from connectors.salesforce.settings import SalesforceSettings
 
 log = logging.getLogger(__name__)
 
-# A refresh result is reused for this long by other threads holding the same (now stale)
-# refresh token: with rotation on, a second refresh with the old token would fail and
-# wrongly disconnect the user.
-_REUSE_SECONDS = 30.0
+# Token response keys kept in ``CrmCredentials.extra``: the identity URL names the user.
+_KEPT_TOKEN_KEYS = ("id", "issued_at", "scope")
 
 
 def oauth_info(settings: SalesforceSettings) -> OAuthInfo:
@@ -47,32 +43,8 @@ def oauth_info(settings: SalesforceSettings) -> OAuthInfo:
     )
 
 
-def _oauth_session(settings: SalesforceSettings, redirect_uri: str | None = None) -> OAuth2Session:
-    # Without a secret we are a PKCE-only public client: client_id goes in the body alone.
-    method = "client_secret_post" if settings.client_secret else "none"
-    return OAuth2Session(
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        token_endpoint_auth_method=method,
-        redirect_uri=redirect_uri,
-        default_timeout=settings.timeout,
-    )
-
-
-def _token_call_error(exc: Exception, action: str) -> CrmError:
-    """Return the connector error for a failed token-endpoint call."""
-    if isinstance(exc, AuthlibBaseError):
-        description = getattr(exc, "description", None) or getattr(exc, "error", None) or ""
-        return CrmAuthError(f"Salesforce {action} failed: {description}".rstrip(": "))
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        status = exc.response.status_code
-        if status >= 500 or status == 429:
-            retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
-            return CrmRetryableError(f"Salesforce {action} failed: HTTP {status}", retry_after)
-        return CrmAuthError(f"Salesforce {action} failed: HTTP {status}")
-    if isinstance(exc, requests.Timeout | requests.ConnectionError):
-        return transport_error(exc)
-    return CrmError(f"Salesforce {action} failed: {type(exc).__name__}")
+def _client(settings: SalesforceSettings) -> shared.OAuthClient:
+    return shared.OAuthClient(oauth_info(settings), "Salesforce", settings.timeout)
 
 
 def _expected_signature(secret: str, identity_url: str, issued_at: str) -> str:
@@ -103,24 +75,10 @@ def credentials_from_token(
 ) -> CrmCredentials:
     """Return credentials built from a token response, keeping what it omits from ``previous``.
 
-    A refresh response without ``refresh_token`` keeps the old one (no rotation).
+    A refresh response without ``refresh_token`` keeps the old one (no rotation). Salesforce
+    sends no ``expires_in``: the session timeout is org policy, so ``expires_at`` stays None.
     """
-    access_token = token.get("access_token")
-    if not access_token:
-        raise CrmAuthError("Salesforce token response has no access_token")
-    old_extra = dict(previous.extra) if previous else {}
-    for key in ("id", "issued_at", "scope"):
-        if token.get(key):
-            old_extra[key] = token[key]
-    instance_url = token.get("instance_url") or (previous.instance_url if previous else None)
-    return CrmCredentials(
-        access_token=str(access_token),
-        refresh_token=token.get("refresh_token") or (previous.refresh_token if previous else None),
-        instance_url=str(instance_url).rstrip("/") if instance_url else None,
-        token_type=str(token.get("token_type") or "Bearer"),
-        expires_at=None,  # Salesforce sends no expires_in: the session timeout is org policy.
-        extra=old_extra,
-    )
+    return shared.credentials_from_token(token, previous, keep=_KEPT_TOKEN_KEYS)
 
 
 def exchange_code(
@@ -130,18 +88,7 @@ def exchange_code(
     code_verifier: str | None = None,
 ) -> CrmCredentials:
     """Return credentials for an authorization code (``code_verifier`` when PKCE was used)."""
-    extra: dict[str, str] = {"code_verifier": code_verifier} if code_verifier else {}
-    try:
-        with _oauth_session(settings, redirect_uri) as oauth:
-            token = oauth.fetch_token(
-                settings.token_url,
-                grant_type="authorization_code",
-                code=code,
-                redirect_uri=redirect_uri,
-                **extra,
-            )
-    except (AuthlibBaseError, requests.RequestException, ValueError) as exc:
-        raise _token_call_error(exc, "sign-in") from None
+    token = _client(settings).fetch_token(code, redirect_uri, code_verifier)
     check_signature(settings, token)
     credentials = credentials_from_token(token)
     if not credentials.instance_url:
@@ -149,86 +96,32 @@ def exchange_code(
     return credentials
 
 
-class _RefreshCoordinator:
-    """Serialises refreshes per refresh token within the process and shares their result."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._results: dict[str, tuple[float, CrmCredentials]] = {}
-
-    @staticmethod
-    def key(settings: SalesforceSettings, refresh_token: str) -> str:
-        # Hashed so the raw token is not kept as a dict key longer than needed.
-        raw = f"{settings.login_url}|{settings.client_id}|{refresh_token}"
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-    def lock_for(self, key: str) -> threading.Lock:
-        with self._guard:
-            self._purge()
-            return self._locks.setdefault(key, threading.Lock())
-
-    def recent(self, key: str, stale_access_token: str) -> CrmCredentials | None:
-        with self._guard:
-            entry = self._results.get(key)
-        if entry is None or time.monotonic() - entry[0] > _REUSE_SECONDS:
-            return None
-        if entry[1].access_token == stale_access_token:
-            return None
-        return entry[1]
-
-    def remember(self, key: str, credentials: CrmCredentials) -> None:
-        with self._guard:
-            self._results[key] = (time.monotonic(), credentials)
-
-    def _purge(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, (at, _) in self._results.items() if now - at > _REUSE_SECONDS]:
-            del self._results[key]
-            lock = self._locks.get(key)
-            if lock is not None and not lock.locked():
-                del self._locks[key]
-
-
-_coordinator = _RefreshCoordinator()
-
-
 def _refresh_at_salesforce(
     settings: SalesforceSettings, credentials: CrmCredentials
 ) -> CrmCredentials:
-    try:
-        with _oauth_session(settings) as oauth:
-            token = oauth.refresh_token(settings.token_url, refresh_token=credentials.refresh_token)
-    except (AuthlibBaseError, requests.RequestException, ValueError) as exc:
-        error = _token_call_error(exc, "token refresh")
-        if isinstance(error, CrmAuthError):
-            error = CrmAuthError(f"{error.message}; reconnect Salesforce")
-        raise error from None
+    token = _client(settings).refresh_token(str(credentials.refresh_token))
     check_signature(settings, token)
-    return credentials_from_token(token, previous=credentials)
+    refreshed = credentials_from_token(token, previous=credentials)
+    log.info("Salesforce access token refreshed for %s", refreshed.instance_url)
+    return refreshed
 
 
 def refresh_credentials(
     settings: SalesforceSettings, credentials: CrmCredentials
 ) -> CrmCredentials:
-    """Return fresh credentials via ``grant_type=refresh_token``.
+    """Return fresh credentials via ``grant_type=refresh_token``, once per refresh token
+    however many requests ask at the same time.
 
     Raises ``CrmAuthError`` when there is no refresh token or Salesforce refuses it
     (``invalid_grant``), ``CrmRetryableError`` when the token endpoint is unreachable.
     """
-    refresh_token = credentials.refresh_token
-    if not refresh_token:
+    if not credentials.refresh_token:
         raise CrmAuthError("Salesforce session expired and no refresh token is stored; reconnect")
-    key = _coordinator.key(settings, refresh_token)
-    with _coordinator.lock_for(key):
-        shared = _coordinator.recent(key, credentials.access_token)
-        if shared is not None:
-            log.debug("reusing a token refresh made by another request")
-            return shared
-        refreshed = _refresh_at_salesforce(settings, credentials)
-        _coordinator.remember(key, refreshed)
-        log.info("Salesforce access token refreshed for %s", refreshed.instance_url)
-        return refreshed
+    return shared.single_flight.refresh(
+        f"{settings.token_url}|{settings.client_id}",
+        credentials,
+        lambda stale: _refresh_at_salesforce(settings, stale),
+    )
 
 
 def revoke(settings: SalesforceSettings, credentials: CrmCredentials) -> None:

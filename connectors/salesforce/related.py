@@ -15,7 +15,6 @@ from typing import Any
 from connectors.salesforce.search import SearchHit, record_id
 from connectors.salesforce.soql import soql_in
 
-RELATED_FIELD = "relatedTo"  # manifest field const of the contact-dependent selection
 MAX_ACCOUNTS = 50
 MAX_CHILDREN = 20
 

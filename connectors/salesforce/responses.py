@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,8 @@ from connectors.errors import (
     CrmRetryableError,
     CrmValidationError,
 )
+from connectors.oauth import transport_error as oauth_transport_error
+from connectors.retry import parse_retry_after
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Error codes that mean "try again later" whatever the HTTP status: the daily/concurrent
@@ -51,26 +51,6 @@ def parse_limit_info(header: str | None) -> ApiUsage | None:
     if match is None:
         return None
     return ApiUsage(used=int(match.group(1)), limit=int(match.group(2)))
-
-
-def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Return the seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 def error_items(response: requests.Response) -> list[dict[str, Any]]:
@@ -124,5 +104,4 @@ def error_from_response(response: requests.Response, now: dt.datetime | None = N
 
 def transport_error(exc: requests.RequestException) -> CrmRetryableError:
     """Return a retryable error for a timeout or connection failure (no secrets in text)."""
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-    return CrmRetryableError(f"Salesforce request {kind}: {type(exc).__name__}")
+    return oauth_transport_error(exc, "Salesforce")

@@ -12,6 +12,20 @@ DEFAULT_TIMEOUT = 10.0
 # "id" lets us read the identity URL (user name/email) and "refresh_token" gets a refresh
 # token at all: without it Salesforce returns access tokens only.
 DEFAULT_SCOPE = "api id refresh_token"
+# What ``SALESFORCE_<NAME>`` variables may set; "" leaves the default of ``from_config``.
+ENV_SETTINGS = {
+    "CLIENT_ID": "",
+    "CLIENT_SECRET": "",
+    "LOGIN_URL": DEFAULT_LOGIN_URL,
+    # The callback URL registered in the connected app; default: this server's own
+    # /crm/connect/salesforce/callback (set it when a proxy changes scheme or host).
+    "REDIRECT_URI": "",
+    "API_VERSION": "",
+    "SCOPE": "",
+    "TIMEOUT": "",
+    "VERIFY_SIGNATURE": "",
+}
+_FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +53,7 @@ class SalesforceSettings:
             timeout=float(config.get("timeout") or DEFAULT_TIMEOUT),
             scope=str(config.get("scope") or DEFAULT_SCOPE),
             redirect_uri=config.get("redirect_uri") or None,
-            verify_signature=bool(config.get("verify_signature", True)),
+            verify_signature=_flag(config.get("verify_signature", True)),
         )
 
     @property
@@ -56,3 +70,10 @@ class SalesforceSettings:
     def revoke_url(self) -> str:
         """Return the OAuth revocation endpoint on the login host."""
         return f"{self.login_url}/services/oauth2/revoke"
+
+
+def _flag(value: Any) -> bool:
+    """Return a setting as a boolean; environment strings such as "false" are False."""
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE
+    return bool(value)

@@ -1,17 +1,23 @@
 """Task payloads for message logs: field limits, truncation, and the reconcile key.
 
 Field facts (Object Reference "Task"): Subject 255 chars, Description 32,000 chars
-(shown as "Comments"), ActivityDate a YYYY-MM-DD date, TaskSubtype create-only, CallObject
-255 chars and filterable: we store Sidetalk's log key there so a Task created just before a
-crash can be found again with one query.
+(shown as "Comments", not filterable), ActivityDate a YYYY-MM-DD date, TaskSubtype
+create-only, CallObject 255 chars and filterable: we store Sidetalk's log key there so a
+Task created just before a crash can be found again with one query.
+
+``CallObject`` is a Call Center field that not every org has (``org.OrgShape``). Without
+it the key goes in the Description's last line instead, and the Task is found again by
+a query on what is filterable (its date and record), the key checked in the Description.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from connectors.base import MessageLogWrite
+from connectors.salesforce.org import OrgShape
 from connectors.salesforce.soql import soql_literal
 
 SUBJECT_MAX = 255
@@ -19,6 +25,11 @@ DESCRIPTION_MAX = 32_000
 CALL_OBJECT_MAX = 255
 CALL_OBJECT_PREFIX = "sidetalk:"
 WHO_TYPES = frozenset({"Contact", "Lead"})
+WHO_PREFIXES = ("003", "00Q")  # Contact and Lead key prefixes: a WhoId, not a WhatId
+KEY_LINE_PREFIX = "Sidetalk log key: "
+# Sidetalk's log keys read "<conversation>/<YYYY-MM-DD>/<record id>".
+_LOG_KEY = re.compile(r"^[^/]+/(?P<day>\d{4}-\d{2}-\d{2})/(?P<record>[A-Za-z0-9]{15,18})$")
+FALLBACK_SCAN_LIMIT = 200
 
 
 def utf16_len(text: str) -> int:
@@ -102,13 +113,46 @@ def call_object_for(log_key: str) -> str:
 
 
 def reconcile_soql(log_key: str) -> str:
-    """Return the SOQL finding the oldest Task created for ``log_key``."""
+    """Return the SOQL finding the oldest Task created for ``log_key`` (via CallObject)."""
     # The key is quoted by soql_literal, so no injection through log keys.
     literal = soql_literal(call_object_for(log_key))
     return (
         f"SELECT Id FROM Task WHERE CallObject = {literal} "  # noqa: S608
         "ORDER BY CreatedDate ASC LIMIT 1"
     )
+
+
+def key_line(log_key: str) -> str:
+    """Return the Description's last line carrying the log key (orgs without CallObject)."""
+    return f"\n\n{KEY_LINE_PREFIX}{call_object_for(log_key)[len(CALL_OBJECT_PREFIX) :]}"
+
+
+def fallback_reconcile_soql(log_key: str) -> str | None:
+    """Return the SOQL listing the Tasks that may carry ``log_key`` in their Description:
+    same due date, same record. None when the key is not Sidetalk's shape."""
+    parsed = _LOG_KEY.match(log_key)
+    if parsed is None:
+        return None
+    record = parsed.group("record")
+    field = "WhoId" if record.startswith(WHO_PREFIXES) else "WhatId"
+    return (
+        "SELECT Id, Description FROM Task "  # noqa: S608 - every value is a literal below
+        f"WHERE ActivityDate = {parsed.group('day')} AND {field} = {soql_literal(record)} "
+        f"ORDER BY CreatedDate ASC LIMIT {FALLBACK_SCAN_LIMIT}"
+    )
+
+
+def carries_key(description: object, log_key: str) -> bool:
+    """Return True when a Task's Description ends with the line of ``log_key``."""
+    return isinstance(description, str) and description.rstrip().endswith(key_line(log_key).strip())
+
+
+def description_for(log: MessageLogWrite, org: OrgShape) -> str:
+    """Return the Description: the body fitted to 32,000, plus the key line when needed."""
+    if org.call_object:
+        return truncate_description(log.body)
+    line = key_line(log.log_key)
+    return truncate_description(log.body, DESCRIPTION_MAX - utf16_len(line)) + line
 
 
 def subject_for(log: MessageLogWrite) -> str:
@@ -136,18 +180,20 @@ def _priority(log: MessageLogWrite) -> str | None:
     return str(value) if value else None
 
 
-def task_for_create(log: MessageLogWrite) -> dict[str, Any]:
-    """Return the JSON body of ``POST /sobjects/Task/``."""
+def task_for_create(log: MessageLogWrite, org: OrgShape | None = None) -> dict[str, Any]:
+    """Return the JSON body of ``POST /sobjects/Task/`` for this org."""
+    org = org or OrgShape()
     who, what = who_and_what(log)
     body: dict[str, Any] = {
         "Subject": subject_for(log),
-        "Description": truncate_description(log.body),
+        "Description": description_for(log, org),
         "ActivityDate": log.activity_date.isoformat(),
-        "Status": "Completed",
+        "Status": org.closed_status,
         "Priority": _priority(log) or "Normal",
         "TaskSubtype": "Task",
-        "CallObject": call_object_for(log.log_key),
     }
+    if org.call_object:
+        body["CallObject"] = call_object_for(log.log_key)
     if who:
         body["WhoId"] = who
     if what:
@@ -155,7 +201,7 @@ def task_for_create(log: MessageLogWrite) -> dict[str, Any]:
     return body
 
 
-def task_for_update(log: MessageLogWrite) -> dict[str, Any]:
+def task_for_update(log: MessageLogWrite, org: OrgShape | None = None) -> dict[str, Any]:
     """Return the JSON body of ``PATCH /sobjects/Task/{id}`` (never TaskSubtype: create-only).
 
     Priority is sent only when the user chose one, and WhatId only when there is one, so
@@ -164,11 +210,23 @@ def task_for_update(log: MessageLogWrite) -> dict[str, Any]:
     _, what = who_and_what(log)
     body: dict[str, Any] = {
         "Subject": subject_for(log),
-        "Description": truncate_description(log.body),
+        "Description": description_for(log, org or OrgShape()),
     }
     if what:
         body["WhatId"] = what
     priority = _priority(log)
     if priority:
         body["Priority"] = priority
+    return body
+
+
+def task_for_move(log: MessageLogWrite, org: OrgShape | None = None) -> dict[str, Any]:
+    """Return the PATCH body moving a Task to ``log.record``: WhoId and WhatId both set
+    (null clears the old ones: a Lead takes no WhatId) and the log key changed."""
+    org = org or OrgShape()
+    who, what = who_and_what(log)
+    body = task_for_update(log, org)
+    body.update(WhoId=who, WhatId=what)
+    if org.call_object:
+        body["CallObject"] = call_object_for(log.log_key)
     return body

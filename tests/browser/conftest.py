@@ -97,6 +97,9 @@ def live_server(demo_template, tmp_path) -> Iterator[Server]:
     """The seeded demo served over real HTTP on 127.0.0.1; ``.url`` and ``.app``."""
     app = demo_app_copy(demo_template, tmp_path / "live")
     server = serve(app)
+    # Where people reach this Sidetalk: what a page rendered outside a request (a status
+    # pushed by the worker, a link in a CRM body) links to, as SIDETALK_PUBLIC_URL does.
+    app.config["PUBLIC_URL"] = server.url
     yield server
     server.stop()
     with app.app_context():
@@ -172,12 +175,32 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(browser, request, tmp_path):
     """A new browser context and page; a screenshot in tmp_path when the test fails."""
+    yield from _page(browser, request, tmp_path, {"width": 1024, "height": 720})
+
+
+@pytest.fixture
+def person(browser, request, tmp_path):
+    """A page the size of the sidebar a person uses (360 x 800); a screenshot on failure."""
+    from tests.browser.person import PERSON_VIEWPORT
+
+    yield from _page(browser, request, tmp_path, PERSON_VIEWPORT)
+
+
+@pytest.fixture
+def person_scanned(browser, request, tmp_path):
+    """A 360 x 800 page that may inject axe-core (the CSP refuses injected scripts)."""
+    from tests.browser.person import PERSON_VIEWPORT
+
+    yield from _page(browser, request, tmp_path, PERSON_VIEWPORT, bypass_csp=True)
+
+
+def _page(browser, request, tmp_path, viewport, bypass_csp=False):
     from playwright.sync_api import expect
 
     # A 2-core CI machine running the whole suite can take seconds to sign in and render;
     # waits are for things that will happen, so a generous limit costs nothing when green.
     expect.set_options(timeout=20_000)
-    context = browser.new_context(viewport={"width": 1024, "height": 720})
+    context = browser.new_context(viewport=viewport, bypass_csp=bypass_csp)
     context.set_default_timeout(20_000)
     page = context.new_page()
     yield page

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from tests.browser.person import open_compose
 from widget.extensions import db
 from widget.models import Channel, Conversation, Extension, Message
 
@@ -68,7 +69,7 @@ def test_compose_to_two_recipients_with_template_and_picture(page, live_server, 
     widget = signed_in_widget(page, host_server)
     widget.locator("label.tab", has_text="Voicemail").click()  # sending must land on All
     expect(widget.locator("#rows li[data-channel='text']")).to_have_count(0)
-    widget.get_by_role("button", name="Compose").click()
+    open_compose(widget)
     form = widget.locator("#compose-form")
     expect(form).to_be_visible()
 
@@ -106,7 +107,7 @@ def test_compose_to_two_recipients_with_template_and_picture(page, live_server, 
     form.locator("#compose-file").set_input_files(
         files=[{"name": "site.png", "mimeType": "image/png", "buffer": picture_png()}]
     )
-    expect(form.locator("[data-attachment-label]")).to_have_text("📎 site.png")
+    expect(form.locator("[data-attachment-label]")).to_have_text("Picture: site.png")
 
     text.press("Enter")  # Enter sends
     expect(widget.locator("#thread")).to_be_empty()
@@ -184,7 +185,7 @@ def test_pasting_a_picture_attaches_it(page, live_server, host_server):
     from playwright.sync_api import expect
 
     widget = signed_in_widget(page, host_server)
-    widget.get_by_role("button", name="Compose").click()
+    open_compose(widget)
     text = widget.locator("#compose-form textarea#compose-text")
     expect(text).to_be_visible()
     text.evaluate(
@@ -196,7 +197,7 @@ def test_pasting_a_picture_attaches_it(page, live_server, host_server):
                                                             bubbles: true, cancelable: true}));
         }"""
     )
-    expect(widget.locator("[data-attachment-label]")).to_have_text("📎 clip.png")
+    expect(widget.locator("[data-attachment-label]")).to_have_text("Picture: clip.png")
     assert widget.locator("#compose-file").evaluate("(input) => input.files.length") == 1
     widget.locator("[data-clear-attachment]").click()
     assert widget.locator("#compose-file").evaluate("(input) => input.files.length") == 0

@@ -34,6 +34,9 @@ def test_sign_in_open_a_conversation_and_the_unread_count_drops(page, live_serve
     expect(rows.first).to_be_visible()
 
     frame = _widget_frame(page, live_server)
+    # The sign-in POST answered with the widget itself; its script then shows the page's
+    # own address (a reload must not sign in again), a moment after the rows appear.
+    frame.wait_for_url(lambda url: urlparse(url).path == "/widget/")
     assert urlparse(page.url).hostname == "localhost"
     assert urlparse(frame.url).hostname == "127.0.0.1"  # another site: a third-party frame
     assert urlparse(frame.url).path == "/widget/"

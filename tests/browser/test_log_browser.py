@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 import pytest
-import requests
+
+from tests.browser.log_steps import deliver_sms, sign_in_as_alice
 
 pytestmark = pytest.mark.browser
 
 JANE = "+14155550123"
-ALICE_NUMBER = "+16505550101"
 TEXT = "Can the delivery move to Friday? <b>urgent</b> & **thanks**"
-
-
-def _widget_frame(page, live_server):
-    for frame in page.frames:
-        if frame.url.startswith(live_server.url):
-            return frame
-    raise AssertionError(f"no frame from {live_server.url}: {[f.url for f in page.frames]}")
 
 
 def test_log_a_conversation_and_see_it_in_the_local_crm(page, live_server, host_server):
     from playwright.sync_api import expect
 
-    delivered = requests.post(
-        f"{live_server.url}/sandbox/inbound",
-        json={"from": JANE, "to": ALICE_NUMBER, "text": TEXT, "type": "SMS"},
-        timeout=10,
-    )
-    assert delivered.status_code == 201, delivered.text
-    conversation_id = delivered.json()["conversation_id"]
-
-    page.goto(host_server.url + "/")
-    widget = page.frame_locator("#sidetalk")
-    widget.locator("label[data-extension-number='101']").click()
-    widget.get_by_role("button", name="Sign in").click()
+    conversation_id = deliver_sms(live_server, JANE, TEXT)
+    widget = sign_in_as_alice(page, host_server)
     row = widget.locator(f"#conversation-{conversation_id} .row-main")
     expect(row).to_be_visible()
     page.context.clear_cookies()  # from here on only the widget token says who we are
@@ -63,12 +46,16 @@ def test_log_a_conversation_and_see_it_in_the_local_crm(page, live_server, host_
     expect(mark.locator(".logged-mark")).to_contain_text("Logged to Jane Roe (Contact)")
     expect(widget.locator("#flash .error-box")).to_have_count(0)
 
-    frame = _widget_frame(page, live_server)
-    token = frame.evaluate(
-        "JSON.parse(document.body.getAttribute('hx-headers'))['X-Sidetalk-Token']"
-    )
-    crm = page.context.new_page()
-    crm.goto(f"{live_server.url}/crm/local/activities?token={token}")
+    # "View activity" opens the local CRM in a new tab: the widget hands its token over
+    # in a POST body (a token never goes into a URL), the tab keeps a session of its own.
+    requested: list[str] = []
+    page.context.on("request", lambda request: requested.append(request.url))
+    with page.context.expect_page() as opened:
+        mark.locator("a.activity-link").click()
+    crm = opened.value
+    crm.wait_for_load_state()
+    assert "/crm/local/activities" in crm.url, crm.url
+    assert not [url for url in requested if "token=" in url], requested
     activity = crm.locator("article.crm-activity").filter(
         has=crm.locator("[data-field='record']", has_text="Jane Roe")
     )
@@ -86,8 +73,8 @@ def test_log_a_conversation_and_see_it_in_the_local_crm(page, live_server, host_
 def test_connect_salesforce_in_a_popup_updates_the_open_settings(page, live_server, host_server):
     from playwright.sync_api import expect
 
-    from connectors.salesforce.client import close_shared_http_session
-    from tests.fakes.salesforce import FakeSalesforce
+    from connectors.http import close_pooled_http
+    from fakes.salesforce import FakeSalesforce
 
     with FakeSalesforce(require_pkce=True) as fake:
         live_server.app.config.update(
@@ -114,4 +101,4 @@ def test_connect_salesforce_in_a_popup_updates_the_open_settings(page, live_serv
         expect(settings.locator(".crm-name")).to_have_text("Salesforce")
         expect(settings.get_by_role("button", name="Disconnect Salesforce")).to_be_visible()
         assert fake.call_count("POST", "/services/oauth2/token") == 1
-    close_shared_http_session()
+    close_pooled_http()

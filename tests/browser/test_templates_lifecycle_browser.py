@@ -100,6 +100,13 @@ def test_delete_a_message_restore_it_and_find_a_deleted_conversation(
     expect(note).to_have_count(0)
     expect(widget.locator(f"#conversation-{conversation_id}")).to_have_count(1)  # list reloaded
 
+    # Deleting a whole conversation asks first: dismissed, nothing happens.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    widget.get_by_role("button", name="Delete conversation").click()
+    expect(widget.locator(f"#message-{message_id}")).to_have_count(1)
+    assert questions and "Delete this whole conversation?" in questions[0]
+    page.once("dialog", lambda dialog: dialog.accept())
     widget.get_by_role("button", name="Delete conversation").click()
     expect(widget.locator("#thread .deleted-notice")).to_contain_text("Deleted 1 message")
     widget.get_by_role("button", name="Back to list").click()

@@ -40,7 +40,6 @@ def test_compose_panel_has_the_form_the_widget_needs(demo_client, alice):
     assert form.find("button", string="Send")["type"] == "submit"
     assert form.find("output", id="compose-counter").get_text() == "0/1000 · 0 SMS"
     assert form.find("select", {"name": "from"}) is None  # Alice has one number: no picker
-    assert "slot:compose-tools" in (panel.decode() + open_template("compose/_message_box.html"))
 
 
 def open_template(name: str) -> str:
@@ -74,7 +73,8 @@ def test_two_recipients_make_exactly_two_conversations_and_two_messages(
     assert rows["hx-swap-oob"] == "innerHTML"
     assert rows.find("li", {"data-conversation-id": str(jane.id)}) is not None
     assert rows.find("li", {"data-conversation-id": str(new.id)}) is not None
-    assert page.find(id="flash").get_text(strip=True).startswith("Sent to Jane Roe, (202) 555-0123")
+    flash = page.find(id="flash").get_text(strip=True)
+    assert flash.startswith("Sent to Jane Roe, (202) 555-0123"), flash
     trigger = json.loads(response.headers["HX-Trigger"])
     assert sorted(trigger["sidetalk:sent"]["conversation_ids"]) == sorted([jane.id, new.id])
 

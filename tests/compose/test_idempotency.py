@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from widget.compose.sending import check_key, claim
-from widget.errors import BadInput
+from widget.errors import DomainError
 from widget.extensions import db
 from widget.models import Extension, SendRequest
 from widget.platforms.sandbox.seed import seed_people
@@ -18,7 +18,7 @@ from widget.platforms.sandbox.seed import seed_people
     "key", ["", "short", "has spaces in it", "x" * 81, "<script>alert</script>"]
 )
 def test_malformed_keys_are_refused(key):
-    with pytest.raises(BadInput):
+    with pytest.raises(DomainError):
         check_key(key)
 
 

@@ -87,7 +87,7 @@ def test_type_is_sniffed_from_bytes_not_the_name():
 
 def test_file_over_the_upload_limit_is_refused_before_decoding():
     # Not even a picture: the size check comes first, so nothing is decoded.
-    with pytest.raises(ImageRejected, match="10.0 MB"):
+    with pytest.raises(ImageRejected, match="up to 10 MB"):
         prepare(b"\x89PNG\r\n\x1a\n" + b"\0" * UPLOAD, "huge.png")
 
 
@@ -115,3 +115,53 @@ def test_decompression_bombs_are_refused_with_a_clear_error(side):
 def test_damaged_picture_is_refused():
     with pytest.raises(ImageRejected, match="damaged"):
         prepare(small_png()[:60], "cut.png")
+
+
+MEMORY_CHECK = """
+import io, resource, sys
+from PIL import Image
+from widget.compose.images import ImageRejected, prepare_image
+data = sys.stdin.buffer.read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    prepared = prepare_image(data, "big", 600 * 1024, 10 * 1024 * 1024, 40_000_000)
+    print(prepared.width, prepared.height, end=" ")
+except ImageRejected as exc:
+    print("refused", end=" ")
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def _peak_megabytes(data: bytes) -> tuple[str, int]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHECK], input=data, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    *outcome, megabytes = done.stdout.decode().split()
+    return " ".join(outcome), int(megabytes)
+
+
+def test_a_40_megapixel_jpeg_is_decoded_with_bounded_memory():
+    """Review: a 154 kB picture under the 40-megapixel limit took the server to 300 MB."""
+    out = io.BytesIO()
+    Image.new("RGB", (8000, 5000), (200, 120, 40)).save(out, "JPEG", quality=50)
+    data = out.getvalue()
+    assert len(data) < 2 * 1024 * 1024  # a small upload
+
+    outcome, megabytes = _peak_megabytes(data)
+
+    assert outcome == "8000 5000" or outcome.startswith("1600")
+    assert megabytes < 80, megabytes  # whole at full scale it would be 120 MB per copy
+
+
+def test_a_huge_png_is_refused_before_it_is_decoded():
+    out = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(out, "PNG")  # 36 MP, a few kB of file
+
+    outcome, megabytes = _peak_megabytes(out.getvalue())
+
+    assert outcome == "refused"
+    assert megabytes < 40, megabytes

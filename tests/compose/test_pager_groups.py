@@ -46,7 +46,8 @@ def test_group_with_an_external_member(demo_app, demo_client, alice):
     thread = page.find("article", class_="thread")
     assert thread.find("h2").get_text() == "Install team"
     summary = thread.find("details", id="group-members").find("summary").get_text()
-    assert summary == "Members (4)"
+    # Three people under the title, four members: the count says it includes the reader.
+    assert summary == "Members (4, you included)"
     assert page.find("section", id="list")["hx-swap-oob"] == "innerHTML"
     (mine,) = group_rows(demo_app, "101")
     (bobs,) = group_rows(demo_app, "102")
@@ -158,3 +159,21 @@ def test_members_of_another_extensions_group_are_404(demo_app, demo_client, alic
     with demo_app.app_context():
         (group,) = db.session.scalars(select(PagerGroup)).all()
         assert sorted(m.address for m in group.members) == ["102", "103", "104"]
+
+
+def test_a_group_header_names_its_members_and_follows_a_new_one(demo_app, demo_client, alice):
+    create(demo_client, alice, "Names", ["102", "103", JANE])
+    (mine,) = group_rows(demo_app, "101")
+    page = html(demo_client.get(f"/widget/conversations/{mine.id}", headers=alice))
+    people = page.find("p", id=f"thread-people-{mine.id}").get_text()
+    assert people == "Jane Roe, Bob Martinez, Carol Nguyen", people
+    assert "Ext." not in people and "(415)" not in people
+
+    added = demo_client.post(
+        f"/widget/compose/conversations/{mine.id}/members", headers=alice, data={"member": "104"}
+    )
+    assert added.status_code == 200, added.data
+    line = html(added).find("p", id=f"thread-people-{mine.id}")
+    assert line["hx-swap-oob"] == "true"
+    assert line.get_text().count(",") == 3  # four others now, by name
+    assert "Ext." not in line.get_text()

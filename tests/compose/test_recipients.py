@@ -74,10 +74,10 @@ def test_duplicates_collapse_and_names_fill_in(demo_app):
 
 
 def test_too_many_recipients(demo_app):
-    from widget.errors import BadInput
+    from widget.errors import DomainError
 
     numbers = [f"+1202555{1000 + i}" for i in range(recipients.MAX_RECIPIENTS + 1)]
-    with demo_app.app_context(), pytest.raises(BadInput, match="at most 20"):
+    with demo_app.app_context(), pytest.raises(DomainError, match="at most 20"):
         parse_recipients(extension("101"), numbers, "US")
 
 
@@ -139,6 +139,35 @@ def test_crm_source_only_when_a_connector_is_configured(demo_app, demo_client, a
         demo_app.extensions.pop(recipients.CRM_SESSION_PROVIDER)
 
 
+class NationalFormatCrm(FakeCrm):
+    """A CRM storing numbers as typed, like Salesforce does."""
+
+    id = "fake-crm-national-format"
+
+    def search_contacts(self, session, text):
+        return [
+            MatchedRecord(id="003B", name="Yara Quinn", type="Contact", phone="(312) 555-0998"),
+            MatchedRecord(id="003C", name="Yara Nophone", type="Contact", phone=None),
+            MatchedRecord(id="003D", name="Yara Ext", type="Contact", phone="102"),
+        ]
+
+
+def test_crm_numbers_stored_as_typed_become_e164_in_the_picker(demo_app):
+    registry.register(NationalFormatCrm)
+    demo_app.extensions[recipients.CRM_SESSION_PROVIDER] = lambda extension: (
+        NationalFormatCrm(),
+        CrmSession(CrmCredentials(access_token="")),
+    )
+    try:
+        demo_app.config["DEFAULT_CRM"] = NationalFormatCrm.id
+        with demo_app.test_request_context():
+            found = crm_contacts(extension("101"), "yara", 12)
+        assert [(c.name, c.address) for c in found] == [("Yara Quinn", "+13125550998")]
+    finally:
+        registry.unregister(NationalFormatCrm.id)
+        demo_app.extensions.pop(recipients.CRM_SESSION_PROVIDER)
+
+
 def test_local_crm_records_are_found_by_number(demo_app, demo_client, alice):
     from widget.crm_logging.connections import connection_for, connector_session
 
@@ -159,6 +188,20 @@ def test_local_crm_records_are_found_by_number(demo_app, demo_client, alice):
         for b in page.find_all("button", {"data-picker-option": True})
     ]
     assert names == ["Jane Roe"]
+
+
+def test_local_crm_records_are_found_by_name(demo_app, demo_client, alice):
+    from widget.crm_logging.connections import connection_for, connector_session
+
+    with demo_app.app_context():
+        connector, session = connector_session(connection_for(extension("101")))
+        connector.create_contact(session, "+13125550777", "Nadia Park", "Lead", {"company": "Park"})
+    page = html(demo_client.get("/widget/compose/recipients?q=nadia", headers=alice))
+    options = [
+        (b.find(class_="option-name").text, b.find(class_="option-source").text)
+        for b in page.find_all("button", {"data-picker-option": True})
+    ]
+    assert options == [("Nadia Park", "CRM")]
 
 
 def test_sweeper_requeues_outbound_messages_that_stopped_moving(demo_app, demo_client, alice):

@@ -37,7 +37,12 @@ def test_failing_range_fails_then_retry_delivers_once_the_range_changes(
         conversation_id = failed.conversation_id
     thread = html(demo_client.get(f"/widget/conversations/{conversation_id}", headers=alice))
     bubble = thread.find("li", {"data-message-id": str(failed.id)})
-    assert bubble.find(class_="status").get_text() == "DeliveryFailed"
+    assert bubble.find(class_="status").get_text() == "Not delivered"
+    assert "could not deliver it" in bubble.find(class_="status-reason").get_text()
+    listed = html(demo_client.get("/widget/list", headers=alice))
+    row = listed.find("li", id=f"conversation-{conversation_id}")
+    assert "failed" in row["class"]
+    assert row.find(class_="row-failed").get_text(strip=True).startswith("Not sent")
     retry_button = bubble.find("button", string="Retry")
     assert retry_button["hx-post"] == f"/widget/compose/messages/{failed.id}/retry"
 
@@ -67,10 +72,20 @@ def test_failing_range_fails_then_retry_delivers_once_the_range_changes(
 
 
 def test_unsendable_range_ends_in_sending_failed(demo_app, demo_client, alice):
-    compose(demo_client, alice, [UNSENDABLE], text="Never leaves")
+    response = compose(demo_client, alice, [UNSENDABLE], text="Never leaves")
+    # The flash tells what happened, not "Sent to" a message that failed.
+    flash = html(response).find(id="flash").get_text(" ", strip=True)
+    assert flash.startswith("Could not send to (202) 555-0181."), flash
+    assert "Sent to" not in flash and "carrier refused" in flash
     with demo_app.app_context():
         (message,) = messages_of("101", subject="Never leaves")
         assert message.message_status.value == "SendingFailed"
+    thread = html(
+        demo_client.get(f"/widget/conversations/{message.conversation_id}", headers=alice)
+    )
+    bubble = thread.find("li", {"data-message-id": str(message.id)})
+    assert bubble.find(class_="status").get_text() == "Not sent"
+    assert "SendingFailed" not in bubble.get_text()
 
 
 def test_retry_refuses_what_did_not_fail_and_other_extensions_messages(
@@ -188,7 +203,8 @@ def test_voicemail_thread_offers_call_back_and_sms_back_not_a_reply_box(
     assert thread.find("form", id="reply-form") is None
     call = thread.find("a", {"data-call-number": JANE})
     assert call["href"] == f"tel:{JANE}" and "Call back" in call.get_text()
-    sms_back = thread.find("button", string=lambda s: s and "SMS back" in s)
+    # The icon is an <svg> beside the words: match the button by its text.
+    sms_back = next(b for b in thread.find_all("button") if "SMS back" in b.get_text())
     panel = html(demo_client.get(sms_back["hx-get"], headers=alice))
     chip = panel.find(id="recipient-chips").find("li", class_="chip")
     assert chip.find("input", {"name": "to"})["value"] == JANE

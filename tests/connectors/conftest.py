@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import sys
+import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-# `tests.fakes` must be importable however pytest was started (plain `pytest` does not put
-# the repository root on sys.path when tests/ is not a package).
-_ROOT = Path(__file__).resolve().parents[2]
-if str(_ROOT) not in sys.path:
-    sys.path.insert(0, str(_ROOT))
-
-from connectors.base import CrmCredentials, CrmSession  # noqa: E402
-from connectors.salesforce import SalesforceConnector  # noqa: E402
-from connectors.salesforce.client import close_shared_http_session  # noqa: E402
-from connectors.salesforce.oauth import credentials_from_token  # noqa: E402
-from tests.fakes.salesforce import FakeSalesforce  # noqa: E402
+from connectors.base import CrmCredentials, CrmSession
+from connectors.http import close_pooled_http
+from connectors.salesforce import SalesforceConnector
+from connectors.salesforce.oauth import credentials_from_token
+from connectors.salesforce.org import describe_org, remember
+from fakes.salesforce import FakeSalesforce
 
 
 class CredentialRecorder:
@@ -38,7 +32,7 @@ def fake_sf() -> Iterator[FakeSalesforce]:
     with FakeSalesforce() as fake:
         yield fake
     # Pooled keep-alive sockets point at the stopped server: close them now.
-    close_shared_http_session()
+    close_pooled_http()
     assert fake.errors == [], f"fake Salesforce handler errors: {fake.errors!r}"
 
 
@@ -64,12 +58,38 @@ def recorder() -> CredentialRecorder:
 def sf_session(
     fake_sf: FakeSalesforce, sf_config: dict[str, Any], recorder: CredentialRecorder
 ) -> CrmSession:
-    """A session with tokens issued by the fake (as after a completed OAuth flow)."""
+    """A session as after a completed connect: tokens issued by the fake and the org's
+    shape learnt (connect-time describe calls, not counted by the tests)."""
     credentials = credentials_from_token(fake_sf.issue_tokens())
-    return CrmSession(credentials, recorder, sf_config, "America/Los_Angeles")
+    session = CrmSession(credentials, config=sf_config, user_timezone="America/Los_Angeles")
+    remember(session, describe_org(SalesforceConnector().client(session)))
+    session.on_credentials_changed = recorder
+    fake_sf.reset_calls()
+    return session
 
 
 @pytest.fixture
 def connector() -> SalesforceConnector:
     """A connector using the shared HTTP pool."""
     return SalesforceConnector()
+
+
+@pytest.fixture
+def compose_body():
+    """The app's log-body composer, for the connector contract: one message of ``text``."""
+    from widget.crm_logging.digest import Digest, DigestEntry, render
+
+    def compose(text: str, log_format: str) -> str:
+        entry = DigestEntry(dt.datetime(2026, 11, 17, 9, 30), "Ada Lovelace", text)
+        digest = Digest(
+            subject="SMS conversation",
+            title="SMS conversation with Ada Lovelace",
+            day=dt.date(2026, 11, 17),
+            zone_name="America/New_York",
+            participants=("Ada Lovelace", "Contract Tester"),
+            logged_by="Contract Tester",
+            entries=(entry,),
+        )
+        return render(digest, log_format)
+
+    return compose

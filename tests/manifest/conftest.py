@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-# This test folder is itself named "manifest". When tests/ is on sys.path (pytest puts
-# it there for tests/conftest.py) and the checkout is not, `import manifest` would
-# find this folder as an empty namespace package; the checkout must come first.
-_REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
 
 _MINIMAL_MANIFEST: dict[str, Any] = {
     "serverUrl": "https://connector.example.test",

@@ -21,8 +21,11 @@ import simple_websocket
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 from werkzeug.serving import make_server
+from wsproto.events import CloseConnection
+from wsproto.frame_protocol import CloseReason
 
 from tests.helpers import sign_in
+from widget import htmx_support
 from widget.extensions import db
 from widget.models import Extension
 
@@ -89,9 +92,27 @@ def bob(demo_app) -> Person:
     return person(demo_app, "102")
 
 
-def connect(live: LiveServer, token: str | None = None, **params) -> simple_websocket.Client:
-    query = {k: v for k, v in {"token": token, **params}.items() if v is not None}
-    return simple_websocket.Client.connect(f"{live.ws_url}/ws?{urlencode(query)}")
+def connect(
+    live: LiveServer, token: str | None = None, origin: str | None = "", **params
+) -> simple_websocket.Client:
+    """Open ``/ws`` as a page of Sidetalk's own origin would (``origin`` names another):
+    the token offered as a subprotocol beside "sidetalk", never in the URL."""
+    query = {k: v for k, v in params.items() if v is not None}
+    origin = live.url if origin == "" else origin
+    headers = {"Origin": origin} if origin is not None else None
+    return simple_websocket.Client.connect(
+        f"{live.ws_url}/ws?{urlencode(query)}",
+        headers=headers,
+        subprotocols=socket_protocols(token),
+    )
+
+
+def socket_protocols(token: str | None) -> list[str]:
+    """The subprotocols a page offers: "sidetalk", and its token beside it."""
+    protocols = [htmx_support.SOCKET_PROTOCOL]
+    if token:
+        protocols.append(htmx_support.SOCKET_TOKEN_PREFIX + token)
+    return protocols
 
 
 def frames_until(client, predicate, timeout: float = 5.0) -> list[str]:
@@ -122,6 +143,13 @@ def wait_closed(client, timeout: float = 5.0) -> tuple[int, str]:
         except simple_websocket.ConnectionClosed:
             break
     assert not client.connected, "the server did not close the connection"
+    if client.close_reason == CloseReason.NO_STATUS_RCVD:
+        # simple_websocket's client handshake can read the server's accept and its close
+        # frame in one recv() and handles only the accept; the close then waits unread in
+        # wsproto while the reader thread sees the TCP end. Read it from there.
+        for event in client.ws.events():
+            if isinstance(event, CloseConnection):
+                return event.code, event.reason
     return client.close_reason, client.close_message
 
 

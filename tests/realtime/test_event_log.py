@@ -133,3 +133,38 @@ def test_concurrent_publishers_share_one_gap_free_sequence_on_sqlite(app):
         count = _db.session.scalar(select(func.count()).select_from(RealtimeEvent))
         seqs = _db.session.scalars(select(RealtimeEvent.seq)).all()
         assert count == 15 and sorted(seqs) == list(range(1, 16))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_event_is_numbered_and_stored_in_one_statement(pg_app):
+    from sqlalchemy import event
+
+    with pg_app.app_context():
+        assert log("ext:3", 1) == [1]  # the channel's first event creates its counter
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        engine = _db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            seq = events.append("ext:3", "messages", "<p>second & <b>last</b></p>")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        _db.session.commit()
+
+        assert seq == 2 and len(statements) == 1
+        stored = _db.session.execute(
+            select(
+                RealtimeEvent.seq, RealtimeEvent.kind, RealtimeEvent.html, RealtimeEvent.created_at
+            )
+            .where(RealtimeEvent.channel == "ext:3")
+            .order_by(RealtimeEvent.seq)
+        ).all()
+        assert [(s, k, h) for s, k, h, _ in stored] == [
+            (1, "messages", "<p>ext:3 0</p>"),
+            (2, "messages", "<p>second & <b>last</b></p>"),
+        ]
+        assert all(created is not None and created.tzinfo is not None for *_, created in stored)
+        assert events.latest(["ext:3"]) == {"ext:3": 2}

@@ -129,7 +129,7 @@ def test_an_outbound_status_change_replaces_the_bubble(demo):
     frame = parse(only(inbox).html)
     bubble = frame.find("li", id=f"message-{sent.id}")
     assert bubble["hx-swap-oob"] == "true"
-    assert bubble.find(class_="status").get_text() == "DeliveryFailed"
+    assert bubble.find(class_="status").get_text() == "Not delivered"
     row = frame.find("li", id=f"conversation-{sent.conversation_id}")
     assert row["hx-swap-oob"] == "true"  # updated in place, not moved
 

@@ -164,8 +164,8 @@ def test_a_push_older_than_a_day_is_dropped(demo):
 
 @pytest.mark.postgres
 def test_two_pushers_of_one_change_log_it_once_on_postgresql(pg_app):
-    from tests.foundation.conftest import ALICE_NUMBER, build_mailbox
-    from tests.foundation.records import sms
+    from tests.mailbox import ALICE_NUMBER, build_mailbox
+    from tests.records import sms
 
     with pg_app.test_request_context():
         mailbox = build_mailbox()

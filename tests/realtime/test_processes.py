@@ -38,6 +38,8 @@ JANE = "+14155550123"
 ALICE_SMS = "+16505550101"
 TEST_SECRET = "test-secret-key-not-for-production"  # TestConfig's, so test tokens work
 
+pytestmark = pytest.mark.processes
+
 
 class Process:
     def __init__(self, proc: subprocess.Popen, port: int) -> None:
@@ -72,6 +74,23 @@ def wait_healthy(url: str, timeout: float = 30) -> None:
     raise AssertionError(f"{url} did not become healthy")
 
 
+def start_serve_app(env: dict[str, str], log_path: Path) -> Process:
+    """Start ``tests.realtime.serve_app`` with ``env`` over this process's environment;
+    return it once it listens."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.realtime.serve_app"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    assert ready, "the server process did not start"
+    return Process(proc, int(proc.stdout.readline().split()[1]))
+
+
 @pytest.fixture
 def servers(demo_app, tmp_path):
     """Start server processes on the demo app's database; all are killed afterwards."""
@@ -80,26 +99,13 @@ def servers(demo_app, tmp_path):
 
     def start(redis_url: str = "") -> Process:
         env = {
-            **os.environ,
             "DATABASE_URL": demo_app.config["SQLALCHEMY_DATABASE_URI"],
             "SIDETALK_MEDIA_DIR": demo_app.config["MEDIA_DIR"],
             "SIDETALK_INSTANCE_PATH": str(tmp_path / f"instance-{len(started)}"),
             "REDIS_URL": redis_url,
             "SIDETALK_CHANNEL_PREFIX": prefix,
         }
-        with open(tmp_path / f"server-{len(started)}.log", "w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.realtime.serve_app"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-            )
-        ready, _, _ = select.select([proc.stdout], [], [], 60)
-        assert ready, "the server process did not start"
-        port = int(proc.stdout.readline().split()[1])
-        process = Process(proc, port)
+        process = start_serve_app(env, tmp_path / f"server-{len(started)}.log")
         started.append(process)
         return process
 
@@ -163,6 +169,11 @@ def test_gunicorn_workers_share_events_through_redis(demo_app, tmp_path, redis_u
         "SIDETALK_INSTANCE_PATH": str(tmp_path / "gunicorn-instance"),
         "REDIS_URL": redis_url,
         "SIDETALK_CHANNEL_PREFIX": f"sidetalk-test-{uuid.uuid4().hex[:8]}:",
+        # Sidetalk's own origin, which the websocket accepts pages from.
+        "SIDETALK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # /sandbox/... exists only in the demo; the database is seeded already.
+        "SIDETALK_DEMO": "1",
+        "SIDETALK_SEED_DEMO": "0",
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-k", "gthread", "-w", "2", "--threads", "20", "--no-control-socket"]

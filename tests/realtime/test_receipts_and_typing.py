@@ -9,19 +9,15 @@ from sqlalchemy import func, select
 
 from tests.helpers import html, sign_in
 from tests.realtime.conftest import deliver, ext, listen, parse
-from widget.errors import BadInput
+from widget.errors import DomainError
 from widget.extensions import db
 from widget.inbox.events import handle_instant_event
 from widget.inbox.service import mark_conversation_read
 from widget.models import Direction, Message, MessageType, ReadReceipt, RealtimeEvent
 from widget.models.types import utcnow
 from widget.platforms.sandbox.delivery import build_record, instant_event
-from widget.realtime.service import (
-    colleagues_by_address,
-    counterpart,
-    send_typing,
-    typing_targets,
-)
+from widget.realtime.colleagues import colleagues_by_address, counterpart, typing_targets
+from widget.realtime.service import send_typing
 
 JANE = "+14155550123"
 
@@ -180,7 +176,7 @@ def test_typing_is_refused_where_only_outside_numbers_are(demo):
     message = deliver(JANE, "+16505550101", "an outside conversation")
     alice_inbox = listen(demo, ext("101"))
 
-    with pytest.raises(BadInput) as refused:
+    with pytest.raises(DomainError) as refused:
         send_typing(ext("101"), message.conversation)
 
     assert refused.value.status == 409

@@ -19,6 +19,7 @@ from tests.realtime.conftest import (
     inbound,
     no_frame,
     parse,
+    socket_protocols,
     start_server,
     wait_closed,
 )
@@ -114,6 +115,7 @@ def test_malformed_client_frames_are_ignored(live, alice, caplog):
             "[1, 2]",
             '{"type": 5}',
             '{"type": "subscribe", "channel": "ext:1"}',
+            "[" * 2000 + "]" * 2000,  # RecursionError in a plain json.loads
         ]:
             client.send(garbage)
         client.send(json.dumps({"type": "ping"}))
@@ -242,7 +244,8 @@ def _raw_socket(live, token: str):
     """A websocket that does not answer pings by itself (simple_websocket would)."""
     sock = socket.create_connection(("127.0.0.1", int(live.url.rsplit(":", 1)[1])), timeout=5)
     ws = WSConnection(ConnectionType.CLIENT)
-    sock.sendall(ws.send(Request(host="127.0.0.1", target=f"/ws?token={token}")))
+    request = Request(host="127.0.0.1", target="/ws", subprotocols=socket_protocols(token))
+    sock.sendall(ws.send(request))
     return sock, ws
 
 

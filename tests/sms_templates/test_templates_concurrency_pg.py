@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from widget.errors import BadInput
+from widget.errors import DomainError
 from widget.extensions import db
 from widget.models import Account, Extension, SmsTemplate, TemplateScope
 from widget.sms_templates.service import (
@@ -44,7 +44,7 @@ def run_together(app, work, count: int = WRITERS) -> list[object]:
             barrier.wait()
             try:
                 results[index] = work(index)
-            except (BadInput, TemplateInvalid) as exc:
+            except (DomainError, TemplateInvalid) as exc:
                 db.session.rollback()
                 results[index] = exc
 

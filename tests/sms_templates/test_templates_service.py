@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from widget.errors import BadInput
+from widget.errors import DomainError
 from widget.extensions import db
 from widget.models import SmsTemplate, TemplateScope
 from widget.sms_templates.service import (
@@ -150,7 +150,7 @@ def test_only_admins_change_company_templates(ext):
         lambda: delete_template(bob, company),
         lambda: move_template(bob, company, 1),
     ):
-        with pytest.raises(BadInput) as caught:
+        with pytest.raises(DomainError) as caught:
             attempt()
         assert caught.value.status == 403
     assert all_rows() == before
@@ -204,7 +204,7 @@ def test_move_out_of_range_is_refused(ext, to):
     bob = ext("102")
     made = [create_template(bob, PERSONAL, name, "x") for name in "AB"]
     before = all_rows()
-    with pytest.raises(BadInput) as caught:
+    with pytest.raises(DomainError) as caught:
         move_template(bob, made[0], to)
     assert caught.value.status == 400
     assert "out of range" in caught.value.message
@@ -214,10 +214,10 @@ def test_move_out_of_range_is_refused(ext, to):
 def test_other_peoples_templates_are_not_found(ext):
     alice, bob = ext("101"), ext("102")
     alices = list_templates(alice, PERSONAL)[0]
-    with pytest.raises(BadInput) as caught:
+    with pytest.raises(DomainError) as caught:
         get_template(bob, alices.id)
     assert caught.value.status == 404
-    with pytest.raises(BadInput):
+    with pytest.raises(DomainError):
         get_template(bob, 999_999)
     assert get_template(bob, list_templates(alice, COMPANY)[0].id).scope == COMPANY
 
@@ -239,7 +239,7 @@ def test_lists_of_other_accounts_are_separate(ext):
     create_template(outsider, COMPANY, "Theirs", "x")
     assert titles(outsider, COMPANY) == ["Theirs"]
     assert "Theirs" not in titles(alice, COMPANY)
-    with pytest.raises(BadInput) as caught:
+    with pytest.raises(DomainError) as caught:
         get_template(outsider, list_templates(alice, COMPANY)[0].id)
     assert caught.value.status == 404
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 
 from widget import htmx_support
 from widget.auth import bp
-from widget.auth.service import extensions_for_signin, login_required, sign_in, sign_out
-from widget.errors import BadInput
+from widget.auth.handoff import hand_over, render_path_for
+from widget.auth.service import (
+    login_required,
+    oauth_button,
+    sign_in,
+    sign_out,
+    start_sign_in,
+)
+from widget.security import accepts_posted_token, csrf_token, widget_token
+
+_RETURN_KEY = "signin_return"  # where an OAuth sign-in goes back to, and whether in a popup
 
 
 def _safe_next(value: str | None) -> str:
@@ -25,24 +34,48 @@ def _safe_next(value: str | None) -> str:
 
 @bp.get("/signin")
 def signin():
-    """Return the sign-in page (the sandbox lists its demo extensions)."""
+    """Send the browser to the platform's sign-in, or return the page to choose who you are
+    (the sandbox lists its demo extensions)."""
+    button = oauth_button()
+    if button:
+        # State and verifier are made in the window that goes to the platform (the popup
+        # when framed), so they live in that browser's first-party session.
+        next_url = _safe_next(request.args.get("next"))
+        return render_template(
+            "auth/signin_oauth.html",
+            button=button,
+            reconnect=request.args.get("reconnect") == "1",
+            popup_url=url_for("auth.oauth_start", next=next_url, popup=1),
+            top_url=url_for("auth.oauth_start", next=next_url),
+        )
+    start = start_sign_in(url_for("auth.signin_submit", _external=True))
+    if start.redirect_url:
+        return redirect(start.redirect_url)
     return render_template(
         "auth/signin.html",
-        extensions=extensions_for_signin(current_app.config["PLATFORM"]),
+        extensions=start.choices,
         next=_safe_next(request.args.get("next")),
     )
 
 
 @bp.post("/signin")
 def signin_submit():
-    """Sign in and redirect to the widget, carrying a token for cookie-less iframes."""
-    raw = request.form.get("extension_id", "")
-    if not raw.isdigit():
-        raise BadInput("Choose one of the listed extensions.", "extension_id")
-    _, token = sign_in(int(raw), current_app.config["PLATFORM"])
-    target = _safe_next(request.form.get("next"))
-    separator = "&" if "?" in target else "?"
-    return redirect(f"{target}{separator}token={token}", code=303)
+    """Sign in and answer with the page asked for, holding a token for cookie-less
+    iframes in its memory: never in a URL (see ``handoff``)."""
+    if oauth_button():
+        abort(404)  # an OAuth platform signs in through its callback, never a chooser
+    _, token = sign_in(request.form)
+    return render_path_for(_safe_next(request.form.get("next")), token)
+
+
+@bp.post("/handoff")
+@accepts_posted_token
+@login_required
+def handoff(extension):
+    """Open one of Sidetalk's pages in a new tab for the widget's user (a form POST of
+    the widget's token and CSRF secret from Sidetalk's own origin)."""
+    hand_over(extension)
+    return render_path_for(_safe_next(request.form.get("next")), widget_token())
 
 
 @bp.get("/keepalive")
@@ -65,3 +98,34 @@ def signout():
         # A 303 would be followed inside the XHR and swapped into the form.
         return htmx_support.redirect(htmx_support.make_fragment_response(""), target)
     return redirect(target, code=303)
+
+
+@bp.get("/oauth/start")
+def oauth_start():
+    """Begin the platform's OAuth sign-in in this window (the popup, or the top page)."""
+    if not oauth_button():
+        abort(404)
+    session[_RETURN_KEY] = {
+        "next": _safe_next(request.args.get("next")),
+        "popup": request.args.get("popup") == "1",
+    }
+    start = start_sign_in(url_for("auth.signin_submit", _external=True))
+    return redirect(start.redirect_url)
+
+
+@bp.get("/<platform_name>/callback")
+def oauth_callback(platform_name: str):
+    """The platform's redirect back: finish sign-in, then return to the widget."""
+    if oauth_button(platform_name) is None:
+        abort(404)
+    back = session.pop(_RETURN_KEY, None) or {}
+    _, token = sign_in(request.args)
+    target = _safe_next(back.get("next"))
+    if back.get("popup"):
+        # The framed page that opened the popup gets the token by postMessage (own
+        # origin only) and posts it to /auth/handoff: never in a URL.
+        origin = request.host_url.rstrip("/")
+        return render_template(
+            "auth/popup_done.html", next=target, origin=origin, token=token, csrf=csrf_token()
+        )
+    return render_path_for(target, token)

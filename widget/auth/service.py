@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 from flask import g, redirect, request, url_for
-from sqlalchemy import select, update
+from sqlalchemy import update
+from werkzeug.exceptions import Unauthorized
 
 from widget import htmx_support, security
-from widget.errors import BadInput, wants_json
+from widget.errors import wants_json
 from widget.extensions import db
-from widget.models import Account, Extension
+from widget.models import Extension
+from widget.platforms import get_platform
+from widget.platforms.base import SignInStart
 
 
 def current_extension() -> Extension | None:
@@ -32,34 +36,37 @@ def login_required(view):
         extension = current_extension()
         if extension is None:
             if wants_json() or request.method != "GET":
-                raise BadInput("Sign in first: your session has expired.", status=401)
-            target = url_for("auth.signin", next=request.full_path)
+                raise Unauthorized("Sign in first: your session has expired.")
             if htmx_support.is_htmx_request():
+                # Back to the page after signing in, never to the fragment it asked for.
+                page = htmx_support.current_page() or url_for("inbox.index")
+                target = url_for("auth.signin", next=page)
                 response = htmx_support.make_fragment_response("", 401)
                 return htmx_support.redirect(response, target)
-            return redirect(target)
+            return redirect(url_for("auth.signin", next=request.full_path))
         return view(extension, *args, **kwargs)
 
     return wrapper
 
 
-def extensions_for_signin(platform: str) -> list[Extension]:
-    """Every extension that may sign in on this platform (the sandbox's demo users)."""
-    return list(
-        db.session.scalars(
-            select(Extension)
-            .join(Account)
-            .where(Account.platform == platform)
-            .order_by(Extension.extension_number)
-        )
-    )
+def start_sign_in(callback_url: str) -> SignInStart:
+    """Return how the platform's sign-in begins (a page to visit, or people to choose)."""
+    return get_platform().start_sign_in(callback_url)
 
 
-def sign_in(extension_id: int, platform: str) -> tuple[Extension, str]:
-    """Sign in as ``extension_id``; return it with a widget token for cookie-less frames."""
-    extension = db.session.get(Extension, extension_id)
-    if extension is None or extension.account.platform != platform:
-        raise BadInput("Choose one of the listed extensions.", "extension_id", status=400)
+def oauth_button(platform_name: str | None = None) -> str | None:
+    """Return the platform's sign-in button label when it signs in through OAuth (and, if
+    ``platform_name`` is given, is that platform); None for a chooser platform."""
+    platform = get_platform()
+    if platform_name is not None and platform_name != platform.name:
+        return None
+    return platform.sign_in_button
+
+
+def sign_in(params: Mapping[str, str]) -> tuple[Extension, str]:
+    """Finish the platform's sign-in with ``params``; return the extension and a widget
+    token for cookie-less frames."""
+    extension = get_platform().finish_sign_in(params)
     identity = security.start_session(extension.id, extension.session_epoch)
     g.extension = extension
     return extension, security.issue_widget_token(identity)
@@ -73,6 +80,7 @@ def sign_out() -> None:
     """
     extension = current_extension()
     if extension is not None:
+        get_platform().sign_out(extension)  # revoke the platform's tokens first
         db.session.execute(
             update(Extension)
             .where(Extension.id == extension.id)

@@ -1,7 +1,9 @@
 """Send a fax: one PDF to one number, with optional cover page text, through the platform.
 
-The document is accepted only if its bytes are a PDF (``%PDF-``) whose pages can be
-counted, and only up to the upload limit; the platform renders the cover page.
+The document is accepted only up to the upload limit, and only if a PDF parser reads it
+within its limits (``widget.pdf``), finds 1 to ``FAX_PAGE_LIMIT`` pages, no encryption and
+nothing that runs or carries content (script, launch actions, embedded files, XFA forms):
+a refused document is neither stored nor sent. The platform renders the cover page.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from flask import current_app
 from widget.compose.recipients import Recipient, parse_recipient
 from widget.compose.sending import check_key
 from widget.compose.service import Outcome, Upload, send_all
-from widget.errors import BadInput
+from widget.errors import DomainError, Rejected
 from widget.models import Extension, MessageType
+from widget.pdf import PdfError, UnreadablePdf, page_count
 from widget.phone import display, to_e164
 from widget.platforms.base import Outbound, OutboundPart
-from widget.platforms.sandbox.generated import pdf_page_count
 
 COVER_TEXT_LIMIT = 1024  # RingCentral's coverPageText limit
+FAX_PAGE_LIMIT = 200  # RingCentral's page limit for one fax
 
 
 @dataclass
@@ -38,32 +41,39 @@ def fax_numbers(extension: Extension) -> list[str]:
 def _sender(extension: Extension, chosen: str) -> str:
     numbers = fax_numbers(extension)
     if not numbers:
-        raise BadInput("Your extension has no number that can send faxes.", "from", 422)
+        raise Rejected("Your extension has no number that can send faxes.", "from")
     if not (chosen or "").strip():
         return numbers[0]
     region = current_app.config["DEFAULT_REGION"]
     number = to_e164(chosen, region, field="from")
     if number not in numbers:
-        raise BadInput(f"{display(number, region)} is not one of your fax numbers.", "from", 422)
+        raise Rejected(f"{display(number, region)} is not one of your fax numbers.", "from")
     return number
 
 
 def check_document(upload: Upload | None, limit: int) -> int:
-    """Return the page count of the uploaded PDF; ``BadInput`` naming what is wrong."""
+    """Return the page count of the uploaded PDF; ``Rejected`` naming what is wrong."""
     if upload is None or not upload.data:
-        raise BadInput("Choose the PDF document to fax.", "document", 422)
+        raise Rejected("Choose the PDF document to fax.", "document")
     name = upload.filename or "the file"
     if len(upload.data) > limit:
         size, most = len(upload.data) / 1048576, limit / 1048576
-        raise BadInput(
-            f"“{name}” is {size:.1f} MB; faxes up to {most:.0f} MB can be sent.", "document", 422
+        raise Rejected(
+            f"“{name}” is {size:.1f} MB; faxes up to {most:.0f} MB can be sent.", "document"
         )
     if not upload.data.startswith(b"%PDF-"):
-        raise BadInput(f"“{name}” is not a PDF document.", "document", 422)
+        raise Rejected(f"“{name}” is not a PDF document.", "document")
     try:
-        return pdf_page_count(upload.data)
-    except ValueError:
-        raise BadInput(f"The pages of “{name}” cannot be read.", "document", 422) from None
+        pages = page_count(upload.data)
+    except UnreadablePdf as exc:
+        raise Rejected(f"“{name}” cannot be read as a PDF: {exc}.", "document") from None
+    except PdfError as exc:
+        raise Rejected(f"“{name}” cannot be faxed: {exc}.", "document") from None
+    if not 1 <= pages <= FAX_PAGE_LIMIT:
+        raise Rejected(
+            f"“{name}” has {pages} pages; a fax has 1 to {FAX_PAGE_LIMIT} pages.", "document"
+        )
+    return pages
 
 
 def send_fax(extension: Extension, draft: FaxDraft) -> Outcome:
@@ -79,14 +89,14 @@ def send_fax(extension: Extension, draft: FaxDraft) -> Outcome:
         outcome.field_errors["cover_text"] = (
             f"The cover page text is {len(cover)} characters; the limit is {COVER_TEXT_LIMIT}."
         )
-    pages, sender = 0, None
+    sender = None
     try:
-        pages = check_document(draft.document, current_app.config["UPLOAD_MAX_BYTES"])
-    except BadInput as exc:
+        check_document(draft.document, current_app.config["UPLOAD_MAX_BYTES"])
+    except DomainError as exc:
         outcome.field_errors["document"] = exc.message
     try:
         sender = _sender(extension, draft.sender)
-    except BadInput as exc:
+    except DomainError as exc:
         outcome.field_errors["from"] = exc.message
     if outcome.field_errors:
         return outcome
@@ -95,7 +105,6 @@ def send_fax(extension: Extension, draft: FaxDraft) -> Outcome:
         "application/pdf", draft.document.data, draft.document.filename or "fax.pdf"
     )
     outbound = Outbound(MessageType.FAX, sender, (recipient.address,), "", (document,), cover)
-    outcome.notices.append(f"Fax of {pages} page{'s' if pages != 1 else ''} sent to {label}.")
     return send_all(
         extension,
         draft.key,

@@ -4,7 +4,9 @@ Carriers drop large MMS, so a picture is re-encoded until it fits ``MMS_MAX_BYTE
 (about 600 KB), keeping its aspect ratio: first a smaller size, then a lower JPEG quality.
 The type is decided by the file's first bytes, never by its name or the browser's claim.
 Pillow's decompression-bomb guard is turned into an error a user can read, and a file
-over the upload limit is refused before Pillow sees it. An animated GIF that has to be
+over the upload limit is refused before Pillow sees it. Memory is bounded before
+decoding: a JPEG is decoded at a reduced scale (``draft``), a PNG or GIF whose pixels
+would exceed ``DECODE_BUDGET_BYTES`` is refused. An animated GIF that has to be
 shrunk is sent as its first frame (the compose form says so).
 """
 
@@ -27,6 +29,8 @@ LONGEST_SIDE = 1600  # more than any phone screen shows in a message
 SMALLEST_SIDE = 64
 STEP = 0.75  # each retry shrinks both sides by this much
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
+# The most memory one picture's pixels may take while it is prepared (16 MP as RGBA).
+DECODE_BUDGET_BYTES = 64 * 1024 * 1024
 
 
 class ImageRejected(ValueError):
@@ -53,10 +57,12 @@ def sniff_image_type(data: bytes) -> str | None:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    shown = f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+    return f"{shown} MB"
 
 
-def _open(data: bytes, max_pixels: int) -> Image.Image:
+def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, tuple[int, int]]:
+    """Return the decoded picture (a JPEG possibly at a reduced scale) and its real size."""
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice that; either is a bomb here.
@@ -74,11 +80,21 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             f"The picture is {width}×{height} pixels; pictures of more than "
             f"{max_pixels // 1_000_000} megapixels are refused."
         )
+    if image.format == "JPEG":
+        # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly: no more pixels than the
+        # largest size ever sent, so a 40-megapixel photo costs megabytes, not hundreds.
+        image.draft(image.mode, (LONGEST_SIDE, LONGEST_SIDE))
+    elif width * height * 4 > DECODE_BUDGET_BYTES:
+        # PNG and GIF decode whole (as RGBA when resized): bounded before decoding.
+        raise ImageRejected(
+            f"The picture is {width}×{height} pixels, too large to open as a PNG or GIF; "
+            "send it as a JPEG or smaller."
+        )
     try:
         image.load()
     except (OSError, SyntaxError, ValueError):
         raise ImageRejected("The picture is damaged and cannot be read.") from None
-    return image
+    return image, (width, height)
 
 
 def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
@@ -98,12 +114,21 @@ def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
 
 
 def prepare_image(
-    data: bytes, filename: str, max_bytes: int, upload_limit: int, max_pixels: int
+    data: bytes,
+    filename: str,
+    max_bytes: int,
+    upload_limit: int,
+    max_pixels: int,
+    size: int | None = None,
 ) -> PreparedImage:
-    """Return the picture ready to send (at most ``max_bytes``); ``ImageRejected`` otherwise."""
+    """Return the picture ready to send (at most ``max_bytes``); ``ImageRejected`` otherwise.
+
+    ``size`` is the whole upload's size when only its first ``upload_limit + 1`` bytes
+    were read (enough to refuse it, and the refusal names the real size).
+    """
     if len(data) > upload_limit:
         raise ImageRejected(
-            f"“{filename}” is {_megabytes(len(data))}; pictures up to "
+            f"“{filename}” is {_megabytes(max(size or 0, len(data)))}; pictures up to "
             f"{_megabytes(upload_limit)} can be attached."
         )
     content_type = sniff_image_type(data)
@@ -111,9 +136,8 @@ def prepare_image(
         raise ImageRejected(f"“{filename}” is not a JPEG, PNG or GIF picture.")
     fmt = next(f for _, t, f in SIGNATURES if t == content_type)
     stem = (filename.rsplit(".", 1)[0] or "picture")[:80]
-    image = _open(data, max_pixels)
+    image, (width, height) = _open(data, max_pixels)
     animated = getattr(image, "n_frames", 1) > 1
-    width, height = image.size
     if len(data) <= max_bytes:
         # Small enough already: sent untouched, animation included.
         return PreparedImage(data, content_type, filename, width, height, False, False)

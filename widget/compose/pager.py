@@ -18,8 +18,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from widget.access import Mailbox, may_change
 from widget.compose.recipients import Recipient, parse_recipient, parse_recipients
-from widget.errors import BadInput
+from widget.errors import Conflict, NotFound, Rejected
 from widget.extensions import db
 from widget.inbox.ingest import participants_key
 from widget.models import (
@@ -55,20 +56,19 @@ def _check_size(members: list[PagerGroupMember | Recipient | str]) -> None:
     addresses = [m if isinstance(m, str) else m.address for m in members]
     internal = [a for a in addresses if a and not a.startswith("+")]
     if len(addresses) < 3 or len(internal) < 2:
-        raise BadInput(
+        raise Rejected(
             "A group needs you and at least two other members, one of them a colleague's "
             "extension; for one person, send a direct message.",
             "members",
-            status=422,
         )
     if len(addresses) > MAX_MEMBERS:
-        raise BadInput(f"A group has at most {MAX_MEMBERS} members.", "members", status=422)
+        raise Rejected(f"A group has at most {MAX_MEMBERS} members.", "members")
 
 
 def _member_conversation(group: PagerGroup, extension_id: int) -> Conversation | None:
     return db.session.scalar(
         select(Conversation).where(
-            Conversation.extension_id == extension_id,
+            Mailbox(extension_id).where(Conversation),
             Conversation.channel == Channel.PAGER,
             Conversation.kind == ConversationKind.GROUP,
             Conversation.platform_conversation_id == group.platform_conversation_id,
@@ -89,10 +89,9 @@ def _sync_conversations(group: PagerGroup, note: str) -> None:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise BadInput(
+        raise Conflict(
             "Someone in the group already has a conversation with exactly these members.",
             "members",
-            status=409,
         ) from None
 
 
@@ -124,9 +123,9 @@ def create_group(
     """
     name = " ".join((name or "").split())
     if not name:
-        raise BadInput("Give the group a name.", "name", status=422)
+        raise Rejected("Give the group a name.", "name")
     if len(name) > NAME_LIMIT:
-        raise BadInput(f"Group names are limited to {NAME_LIMIT} characters.", "name", status=422)
+        raise Rejected(f"Group names are limited to {NAME_LIMIT} characters.", "name")
     members = parse_recipients(extension, member_entries, region)
     if any(m.error for m in members):
         return None, None, members
@@ -165,9 +164,9 @@ def add_member(extension: Extension, conversation: Conversation, entry: str, reg
     group = _own_group(extension, conversation)
     recipient = parse_recipient(extension, entry, region)
     if recipient.error:
-        raise BadInput(recipient.error, "member", status=422)
+        raise Rejected(recipient.error, "member")
     if any(m.address == recipient.address for m in group.members):
-        raise BadInput("They are already in the group.", "member", status=422)
+        raise Rejected("They are already in the group.", "member")
     _check_size([*group.members, recipient])
     group.members.append(_new_member(extension, recipient))
     _sync_conversations(group, f"{extension.name} added you to the group")
@@ -179,7 +178,7 @@ def remove_member(extension: Extension, conversation: Conversation, address: str
     group = _own_group(extension, conversation)
     member = next((m for m in group.members if m.address == address), None)
     if member is None:
-        raise BadInput("That member is not in the group.", "member", status=404)
+        raise NotFound("That member is not in the group.", "member")
     _check_size([m for m in group.members if m is not member])
     if member.extension_id is not None:
         left = _member_conversation(group, member.extension_id)
@@ -194,8 +193,8 @@ def remove_member(extension: Extension, conversation: Conversation, address: str
 
 def _own_group(extension: Extension, conversation: Conversation) -> PagerGroup:
     group = group_of(conversation)
-    if group is None or conversation.extension_id != extension.id:
-        raise BadInput("This conversation is not a pager group.", status=404)
+    if group is None or not may_change(extension, conversation):
+        raise NotFound("This conversation is not a pager group.")
     return group
 
 

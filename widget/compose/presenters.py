@@ -1,4 +1,4 @@
-"""Template helpers for the pieces compose puts into the inbox page's slots.
+"""Template helpers for the pieces compose puts into the inbox page's thread and bubbles.
 
 The thread and bubble blocks of ``inbox/widget.html`` are rendered by other capabilities
 (the inbox views, real-time frames) with their own context, so the reply box, Retry, call
@@ -11,11 +11,13 @@ import secrets
 
 from flask import current_app
 
+from widget.access import may_read
 from widget.compose import optout
 from widget.compose.pager import members_of
 from widget.compose.retry import was_retried
 from widget.compose.segments import SegmentCount, count_segments
 from widget.compose.service import default_sender
+from widget.compose.statuses import status_of
 from widget.contacts.service import names_for
 from widget.models import Channel, Conversation, Extension
 from widget.phone import display
@@ -46,7 +48,7 @@ def callback_number(conversation: Conversation) -> str | None:
 
 def group_members(extension: Extension, conversation: Conversation) -> list:
     """[(member, label)] of a pager group's thread; empty for any other conversation."""
-    if conversation.extension_id != extension.id:
+    if not may_read(extension, conversation):
         return []
     members = members_of(conversation)
     if not members:
@@ -64,4 +66,5 @@ TEMPLATE_GLOBALS = {
     "compose_default_sender": default_sender,
     "compose_callback_number": callback_number,
     "compose_group_members": group_members,
+    "message_status": status_of,
 }

@@ -18,8 +18,10 @@ from sqlalchemy import or_, select
 
 from connectors import CrmError
 from connectors.registry import get_connector
+from widget.access import personal_to
 from widget.contacts.service import escape_like, names_for
-from widget.errors import BadInput
+from widget.crm_logging.connections import connection_for, connector_session
+from widget.errors import DomainError, Invalid, Rejected
 from widget.extensions import db
 from widget.models import Contact, ContactPhone, ContactSource, Extension, PhoneNumber
 from widget.phone import display, to_e164
@@ -61,7 +63,9 @@ class Candidate:
 def _extension_by_number(extension: Extension, number: str) -> Extension | None:
     return db.session.scalar(
         select(Extension).where(
-            Extension.account_id == extension.account_id, Extension.extension_number == number
+            Extension.account_id == extension.account_id,
+            Extension.extension_number == number,
+            Extension.people(),
         )
     )
 
@@ -82,7 +86,7 @@ def parse_recipient(extension: Extension, raw: str, region: str) -> Recipient:
             return Recipient(raw=raw, error=f"There is no extension {short}.")
     try:
         number = to_e164(text, region, field="to")
-    except BadInput as exc:
+    except DomainError as exc:
         return Recipient(raw=raw, error=exc.message)
     if number in {n.e164 for n in extension.phone_numbers}:
         return Recipient(raw=raw, error="That is one of your own numbers.")
@@ -103,7 +107,7 @@ def parse_recipients(extension: Extension, raws: Iterable[str], region: str) -> 
             seen.add(recipient.address)
         parsed.append(recipient)
     if len([r for r in parsed if r.address]) > MAX_RECIPIENTS:
-        raise BadInput(f"Send to at most {MAX_RECIPIENTS} recipients at once.", "to", status=422)
+        raise Rejected(f"Send to at most {MAX_RECIPIENTS} recipients at once.", "to")
     names = names_for(extension, seen)
     return [
         r
@@ -141,6 +145,7 @@ def company_directory(extension: Extension, query: str, limit: int) -> list[Cand
         select(Extension)
         .where(
             Extension.account_id == extension.account_id,
+            Extension.people(),
             Extension.id != extension.id,
             or_(*conditions),
         )
@@ -176,7 +181,7 @@ def _contacts(extension: Extension, query: str, limit: int, personal: bool) -> l
     if len(digits) >= 3:
         conditions.append(ContactPhone.e164.contains(digits))
     visibility = (
-        Contact.owner_extension_id == extension.id
+        personal_to(extension, Contact.owner_extension_id)
         if personal
         else Contact.source == ContactSource.DIRECTORY
     )
@@ -206,25 +211,21 @@ def personal_contacts(extension: Extension, query: str, limit: int) -> list[Cand
 def connected_crm(extension: Extension):
     """The user's CRM connector and session, or None when they cannot search it now.
 
-    A provider registered under ``CRM_SESSION_PROVIDER`` wins; otherwise the CRM capability's
-    own per-user connection (``widget.crm_logging``) is used when it is installed.
+    A provider registered under ``CRM_SESSION_PROVIDER`` wins; otherwise the user's own
+    CRM connection (``widget.crm_logging``) is used.
     """
     provider = current_app.extensions.get(CRM_SESSION_PROVIDER)
     if provider is not None:
         return provider(extension)
     try:
-        from widget.crm_logging.connections import connection_for, connector_session
-    except ImportError:  # Sidetalk without its CRM capability: no CRM source
-        return None
-    try:
         return connector_session(connection_for(extension))
-    except (BadInput, CrmError):
+    except (DomainError, CrmError):
         return None  # connector not installed, or the user must reconnect first
 
 
 def crm_contacts(extension: Extension, query: str, limit: int) -> list[Candidate]:
-    """Records of the user's CRM: by name where the connector can search names
-    (``search_contacts(session, text)``), else by number (``find_contact``)."""
+    """Records of the user's CRM: by number when ``query`` is one (``find_contact``), else
+    by name (``search_contacts``, empty for connectors that cannot search names)."""
     connected = connected_crm(extension)
     if connected is None:
         return []
@@ -235,24 +236,34 @@ def crm_contacts(extension: Extension, query: str, limit: int) -> list[Candidate
         typed = parse_recipient(extension, query, region)
         number = typed.address if typed.address and not typed.is_pager else None
     try:
-        search_names = getattr(connector, "search_contacts", None)
-        if callable(search_names):
-            records = search_names(session, query)
-        elif number:
+        if number:
             records = connector.find_contact(session, number)
         else:
-            records = []
+            records = connector.search_contacts(session, query)
     except CrmError as exc:
         log.warning("CRM contact search failed: %s", exc)
         return []
     found = []
     for record in records[:limit]:
-        phone = record.phone if (record.phone or "").startswith("+") else number
+        phone = _crm_address(extension, record.phone, number, region)
         if phone:
             found.append(
                 Candidate(phone, record.name, f"{display(phone, region)} · {record.type}", "CRM")
             )
     return found
+
+
+def _crm_address(
+    extension: Extension, stored: str | None, searched: str | None, region: str
+) -> str | None:
+    """Return the E.164 number of a CRM record: its own when the CRM stores E.164, the
+    searched number for a phone match, else its stored number parsed (None if unusable)."""
+    if (stored or "").startswith("+"):
+        return stored
+    if searched or not stored:
+        return searched
+    typed = parse_recipient(extension, stored, region)
+    return typed.address if typed.address and not typed.is_pager else None
 
 
 def crm_configured() -> bool:
@@ -275,7 +286,7 @@ def search(extension: Extension, query: str, limit: int = 12) -> list[Candidate]
     """Return up to ``limit`` candidates for ``query``; a typed number nobody has comes first."""
     query = query.strip()
     if len(query) > MAX_QUERY_LENGTH:
-        raise BadInput(f"Search text is limited to {MAX_QUERY_LENGTH} characters.", "q")
+        raise Invalid(f"Search text is limited to {MAX_QUERY_LENGTH} characters.", "q")
     if not query:
         return []
     unique: dict[str, Candidate] = {}

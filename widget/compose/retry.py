@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from widget import media
+from widget.access import message_for
 from widget.compose import optout
 from widget.compose.recipients import Recipient
 from widget.compose.service import Outcome, labels_for, opted_out_error, send_all
 from widget.compose.tasks import FAILED
-from widget.errors import BadInput
+from widget.errors import Conflict
 from widget.extensions import db
 from widget.models import Direction, Extension, Message, MessageType, SendRequest
 from widget.platforms import get_platform
@@ -51,11 +52,9 @@ def _parts_of(extension: Extension, message: Message) -> tuple[OutboundPart, ...
 
 def retry_message(extension: Extension, message_id: int) -> Outcome:
     """Send a failed message again as a new attempt; a second retry replays the first."""
-    message = db.session.get(Message, message_id)
-    if message is None or message.extension_id != extension.id:
-        raise BadInput("That message does not exist.", status=404)
+    message = message_for(extension, message_id, change=True)
     if message.direction != Direction.OUTBOUND or message.message_status not in FAILED:
-        raise BadInput("Only a message that failed can be sent again.", status=409)
+        raise Conflict("Only a message that failed can be sent again.")
     failed = [
         p["address"] for p in message.to_parties if p.get("status") in {s.value for s in FAILED}
     ]
@@ -65,9 +64,8 @@ def retry_message(extension: Extension, message_id: int) -> Outcome:
         blocked = optout.blocked_pairs(extension.account_id, [message.from_address], addresses)
         if blocked:
             labels = labels_for(extension, [their for _, their in blocked])
-            raise BadInput(
+            raise Conflict(
                 opted_out_error(", ".join(r.label for r in labels), message.from_address),
-                status=409,
             )
     outbound = Outbound(
         message.type,

@@ -11,8 +11,9 @@ from jinja2_fragments.flask import render_block
 from markupsafe import escape
 
 from widget import htmx_support
+from widget.access import conversation_for, conversation_to_reply
 from widget.auth.service import login_required
-from widget.compose import bp, fax, pager, recipients
+from widget.compose import bp, fax, pager, recipients, shared_reply
 from widget.compose.presenters import group_members, new_idempotency_key
 from widget.compose.recipients import Recipient, parse_recipient, parse_recipients
 from widget.compose.retry import retry_message
@@ -23,36 +24,33 @@ from widget.compose.service import (
     send_compose,
     send_reply,
 )
+from widget.compose.statuses import status_of
 from widget.contacts.service import names_for
 from widget.crm_logging.hooks import open_log_page_trigger
-from widget.errors import BadInput
+from widget.errors import DomainError, Invalid, NotFound
 from widget.extensions import db
-from widget.inbox.presenters import conversation_title, row_views, sender_names
-from widget.inbox.service import (
-    ListFilter,
-    get_conversation,
-    list_conversations,
-    thread_messages,
-    unread_counts,
-)
-from widget.models import Conversation, Message
+from widget.inbox import fragments
+from widget.inbox.service import ListFilter
+from widget.models import Conversation, Message, MessageType
 from widget.phone import display
 
 PANEL = "compose/panel.html"
-INBOX = "inbox/widget.html"
 MODES = ("message", "fax", "group")
 
 
-def _upload(name: str) -> Upload | None:
+def uploaded_file(name: str) -> Upload | None:
     """The uploaded file ``name``, read up to one byte past the limit (enough to refuse it)."""
     file = request.files.get(name)
     if file is None or not file.filename:
         return None
     data = file.stream.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
-    return Upload(filename=file.filename[:120], data=data)
+    size = None
+    if file.stream.seekable():
+        size = file.stream.seek(0, 2)  # the real size, for a refusal that names it
+    return Upload(filename=file.filename[:120], data=data, size=size)
 
 
-def _panel_context(extension, mode: str = "message", **values) -> dict:
+def panel_context(extension, mode: str = "message", **values) -> dict:
     context = {
         "extension": extension,
         "mode": mode,
@@ -75,11 +73,11 @@ def panel(extension):
     """
     mode = request.args.get("mode", "message")
     if mode not in MODES:
-        raise BadInput(f"Unknown mode “{mode}”; choose one of {', '.join(MODES)}.", "mode")
+        raise Invalid(f"Unknown mode “{mode}”; choose one of {', '.join(MODES)}.", "mode")
     region = current_app.config["DEFAULT_REGION"]
     to = (request.args.get("to") or "").strip()[:40]
     chosen = parse_recipients(extension, [to], region) if to and mode != "fax" else []
-    context = _panel_context(
+    context = panel_context(
         extension, mode, recipients=chosen, to=to, text=(request.args.get("text") or "")[:1000]
     )
     if htmx_support.is_htmx_request():
@@ -114,22 +112,14 @@ def chip(extension):
     return render_block(PANEL, "chip", recipient=recipient, chip_field=field)
 
 
-def _list_oob(extension) -> str:
+def list_oob(extension) -> str:
     """The whole list (All tab, no search) and tab counts, out of band: where sends land."""
-    flt = ListFilter()
-    page = list_conversations(extension, flt, None, current_app.config["PAGE_SIZE"])
-    context = {
-        "extension": extension,
-        "filter": flt,
-        "rows": row_views(extension, page.rows),
-        "next_cursor": page.next_cursor,
-        "counts": unread_counts(extension),
-    }
+    context = fragments.list_context(extension, ListFilter())
     return (
         '<section id="list" hx-swap-oob="innerHTML">'
-        + render_block(INBOX, "list", **context)
+        + fragments.render("list", **context)
         + "</section>"
-        + render_block(INBOX, "tab_counts", **context)
+        + fragments.render("tab_counts", **context)
     )
 
 
@@ -139,8 +129,29 @@ def _flash_oob(text: str) -> str:
 
 
 def _sent_summary(outcome: Outcome) -> str:
-    labels = ", ".join(item["label"] for item in outcome.sent)
-    return " ".join([f"Sent to {labels}.", *outcome.notices]) if outcome.sent else ""
+    """What happened to each message so far, in words: never "Sent" for one that failed."""
+    by_word: dict[str, list[str]] = {}
+    reasons: list[str] = []
+    for item in outcome.sent:
+        message = db.session.get(Message, item["message_id"])
+        status = status_of(message) if message is not None else None
+        if message is not None and message.type == MessageType.FAX:
+            # The platform's page count (the cover page included), as the bubble shows it.
+            pages = max((a.page_count or 0 for a in message.attachments), default=0)
+            what = f"Fax of {pages} page{'s' if pages != 1 else ''}"
+            verb = "could not be sent to" if status and status.failed else "sent to"
+            by_word.setdefault(f"{what} {verb}", []).append(item["label"])
+            continue
+        if status is not None and status.failed:
+            by_word.setdefault("Could not send to", []).append(item["label"])
+            if status.reason and status.reason not in reasons:
+                reasons.append(status.reason)
+        elif status is not None and status.label == "Sending…":
+            by_word.setdefault("Sending to", []).append(item["label"])
+        else:
+            by_word.setdefault("Sent to", []).append(item["label"])
+    parts = [f"{word} {', '.join(labels)}." for word, labels in by_word.items()]
+    return " ".join([*parts, *reasons, *outcome.notices]) if outcome.sent else ""
 
 
 def _offer_log_page(response, extension, outcome: Outcome):
@@ -156,7 +167,7 @@ def _offer_log_page(response, extension, outcome: Outcome):
 
 def _landed(extension, outcome: Outcome):
     """Close the panel and show the list with the new conversations at the top."""
-    html = _list_oob(extension) + _flash_oob(_sent_summary(outcome))
+    html = list_oob(extension) + _flash_oob(_sent_summary(outcome))
     response = htmx_support.make_fragment_response(html)
     ids = sorted({item["conversation_id"] for item in outcome.sent})
     htmx_support.trigger(response, "sidetalk:sent", {"conversation_ids": ids})
@@ -171,7 +182,7 @@ def _form_draft() -> Draft:
         text=form.get("text", ""),
         sender=form.get("from", ""),
         recipients=entries,
-        attachment=_upload("attachment"),
+        attachment=uploaded_file("attachment"),
     )
 
 
@@ -188,7 +199,7 @@ def send(extension):
     outcome = send_compose(extension, draft)
     if outcome.ok:
         return _landed(extension, outcome)
-    context = _panel_context(
+    context = panel_context(
         extension,
         recipients=outcome.unsent,
         text=draft.text,
@@ -201,7 +212,7 @@ def send(extension):
         context["key"] = draft.key  # nothing went out: the same form may be sent again
     html = render_block(PANEL, "panel", **context)
     if outcome.sent:
-        html += _list_oob(extension)
+        html += list_oob(extension)
     return htmx_support.make_fragment_response(html, 422)
 
 
@@ -210,22 +221,13 @@ def _bubbles_oob(extension, conversation: Conversation, message_ids: list[int]) 
     mine = [m for m in messages if m.conversation_id == conversation.id]
     if not mine:
         return ""
-    names = sender_names(extension, mine)
-    bubbles = "".join(
-        render_block(
-            INBOX, "bubble", message=m, conversation=conversation, names=names, extension=extension
-        )
-        for m in mine
-    )
+    bubbles = fragments.render_bubbles(extension, conversation, mine)
     return f'<ol id="bubbles-{conversation.id}" hx-swap-oob="beforeend">{bubbles}</ol>'
 
 
 def _rows_oob(extension, conversation_ids) -> str:
     conversations = [c for i in conversation_ids if (c := db.session.get(Conversation, i))]
-    return "".join(
-        render_block(INBOX, "row", row=row, extension=extension, oob=True)
-        for row in row_views(extension, conversations)
-    )
+    return fragments.render_rows(extension, conversations)
 
 
 @bp.post("/conversations/<int:conversation_id>/reply")
@@ -235,9 +237,14 @@ def reply(extension, conversation_id: int):
 
     Errors re-render the form with them (422), keeping the text.
     """
-    conversation = get_conversation(extension, conversation_id)
+    if request.form.get("as_note"):  # any member may note, whoever holds the conversation
+        found = conversation_for(extension, conversation_id)
+        return shared_reply.note_response(extension, found, request.form.get("text"))
+    conversation = conversation_to_reply(extension, conversation_id)
+    shared = shared_reply.is_shared(extension, conversation)
     draft = _form_draft()
-    outcome = send_reply(extension, conversation, draft)
+    sender = shared_reply.sending_mailbox(extension, conversation)
+    outcome = send_reply(sender, conversation, draft)
     context = {
         "extension": extension,
         "conversation": conversation,
@@ -254,6 +261,8 @@ def reply(extension, conversation_id: int):
     ids = [item["message_id"] for item in outcome.sent]
     if not outcome.replayed:
         html += _bubbles_oob(extension, conversation, ids)
+    if shared:  # no row in the member's own list; the Queue section is pushed
+        return htmx_support.make_fragment_response(html, 200 if outcome.ok else 422)
     html += _rows_oob(extension, {item["conversation_id"] for item in outcome.sent})
     response = htmx_support.make_fragment_response(html, 200 if outcome.ok else 422)
     return _offer_log_page(response, extension, outcome)
@@ -289,12 +298,12 @@ def send_fax(extension):
         to=form.get("to", ""),
         sender=form.get("from", ""),
         cover_text=form.get("cover_text", ""),
-        document=_upload("document"),
+        document=uploaded_file("document"),
     )
     outcome = fax.send_fax(extension, draft)
     if outcome.ok:
         return _landed(extension, outcome)
-    context = _panel_context(
+    context = panel_context(
         extension,
         "fax",
         to=draft.to,
@@ -320,27 +329,16 @@ def create_group(extension):
             extension, form.get("name", ""), entries, region
         )
         errors = {}
-    except BadInput as exc:
+    except DomainError as exc:
         conversation, errors = None, {exc.field or "form": exc.message}
         members = parse_recipients(extension, entries, region)
     if conversation is None:
-        context = _panel_context(
+        context = panel_context(
             extension, "group", name=form.get("name", ""), recipients=members, field_errors=errors
         )
         return htmx_support.make_fragment_response(render_block(PANEL, "panel", **context), 422)
-    messages, earlier = thread_messages(conversation)
-    names = sender_names(extension, messages)
-    html = render_block(
-        INBOX,
-        "thread",
-        extension=extension,
-        conversation=conversation,
-        title=conversation_title(conversation, names),
-        messages=messages,
-        names=names,
-        earlier_cursor=earlier,
-    )
-    return htmx_support.make_fragment_response(html + _list_oob(extension))
+    html = fragments.render_thread(extension, conversation)
+    return htmx_support.make_fragment_response(html + list_oob(extension))
 
 
 def _members_block(extension, conversation: Conversation, status: int = 200, **values):
@@ -357,6 +355,8 @@ def _members_block(extension, conversation: Conversation, status: int = 200, **v
         open=True,
         **values,
     )
+    if status == 200:
+        html += fragments.render_people(extension, conversation)
     return htmx_support.make_fragment_response(html, status)
 
 
@@ -364,13 +364,13 @@ def _members_block(extension, conversation: Conversation, status: int = 200, **v
 @login_required
 def add_member(extension, conversation_id: int):
     """Add a member to the group; return the ``members`` block (422 with the error)."""
-    conversation = get_conversation(extension, conversation_id)
+    conversation = conversation_for(extension, conversation_id, change=True)
     entry = request.form.get("member", "")
     try:
         pager.add_member(extension, conversation, entry, current_app.config["DEFAULT_REGION"])
-    except BadInput as exc:
-        if exc.status == 404:
-            raise
+    except NotFound:
+        raise
+    except DomainError as exc:
         return _members_block(
             extension, conversation, 422, member_error=exc.message, member_entry=entry
         )
@@ -381,11 +381,11 @@ def add_member(extension, conversation_id: int):
 @login_required
 def remove_member(extension, conversation_id: int):
     """Remove a member (or leave); return the ``members`` block (422 with the error)."""
-    conversation = get_conversation(extension, conversation_id)
+    conversation = conversation_for(extension, conversation_id, change=True)
     try:
         pager.remove_member(extension, conversation, request.form.get("address", ""))
-    except BadInput as exc:
-        if exc.status == 404:
-            raise
+    except NotFound:
+        raise
+    except DomainError as exc:
         return _members_block(extension, conversation, 422, member_error=exc.message)
     return _members_block(extension, conversation)

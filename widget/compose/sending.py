@@ -16,17 +16,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from widget.errors import BadInput
+from widget.access import personal_to
+from widget.compose.waiting import hold
+from widget.errors import Invalid
 from widget.extensions import db
 from widget.inbox.announce import announce, send_announcements
 from widget.inbox.ingest import ingest_record
-from widget.models import Extension, Message, SendRequest
+from widget.models import Extension, Message, MessageType, SendRequest
 from widget.models.types import utcnow
 from widget.platforms import get_platform
-from widget.platforms.base import Outbound
+from widget.platforms.base import Outbound, PlatformRetryable
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,80}$")
 
@@ -38,16 +40,16 @@ class Claim:
 
 
 def check_key(key: str) -> str:
-    """Return ``key`` if it is a form key we could have issued; ``BadInput`` otherwise."""
+    """Return ``key`` if it is a form key we could have issued; ``Invalid`` otherwise."""
     if not IDEMPOTENCY_KEY.match(key or ""):
-        raise BadInput("This form is missing its send key; reopen it and send again.", "key")
+        raise Invalid("This form is missing its send key; reopen it and send again.", "key")
     return key
 
 
 def _find(extension: Extension, key: str) -> SendRequest | None:
     return db.session.scalar(
         select(SendRequest).where(
-            SendRequest.extension_id == extension.id, SendRequest.idempotency_key == key
+            personal_to(extension, SendRequest.extension_id), SendRequest.idempotency_key == key
         )
     )
 
@@ -68,6 +70,15 @@ def claim(extension: Extension, key: str) -> Claim:
     return Claim(request, fresh=True)
 
 
+def release(request: SendRequest) -> None:
+    """Give ``request``'s key back: nothing went out, so the same form may be sent again
+    (a key kept here would answer "already sent" for a message that does not exist)."""
+    request_id = request.id
+    db.session.rollback()
+    db.session.execute(delete(SendRequest).where(SendRequest.id == request_id))
+    db.session.commit()
+
+
 def complete(request: SendRequest, outcome: dict) -> None:
     request.outcome = outcome
     request.completed_at = utcnow()
@@ -77,12 +88,18 @@ def complete(request: SendRequest, outcome: dict) -> None:
 def send_one(extension: Extension, outbound: Outbound) -> Message:
     """Send through the platform, store the returned record, commit, announce, track.
 
-    Raises ``PlatformRefused`` (nothing stored) when the platform does not accept it.
+    Raises ``PlatformRefused`` (nothing stored) when the platform does not accept it; a
+    platform asking to wait (rate limit, outage) gets a Queued message that waits.
     """
-    from widget.compose.tasks import schedule_tracking
+    from widget.compose.tasks import schedule_tracking, track_delivery
 
     platform = get_platform()
-    record = platform.send_message(extension, outbound)
+    attempted_at = utcnow()
+    try:
+        record = platform.send_message(extension, outbound)
+    except PlatformRetryable as exc:
+        # Not refused, only not now: the message is kept Queued and sent when it may be.
+        return hold(extension, outbound, exc, attempted_at)
     try:
         message = ingest_record(extension, record, platform.name).message
         announce(extension, [message.id], "created")
@@ -91,7 +108,12 @@ def send_one(extension: Extension, outbound: Outbound) -> Message:
         db.session.rollback()
         raise
     send_announcements()
-    schedule_tracking(message.id)
+    if message.type == MessageType.PAGER:
+        # Internal: colleagues get their copies now, as fast as an SMS reaches a phone,
+        # not one status poll later.
+        track_delivery.call_local(message.id)
+    else:
+        schedule_tracking(message.id)
     return message
 
 

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from widget.compose import optout, pager
 from widget.compose.images import ImageRejected, PreparedImage, prepare_image
 from widget.compose.recipients import Recipient, parse_recipients
-from widget.compose.segments import TEXT_LIMIT, utf16_length
-from widget.compose.sending import check_key, claim, complete, send_one, sent_item
-from widget.errors import BadInput
+from widget.compose.segments import TEXT_LIMIT
+from widget.compose.sending import check_key, claim, complete, release, send_one, sent_item
+from widget.errors import DomainError, Invalid, Rejected
 from widget.extensions import db
+from widget.inputs import clean_message_text, utf16_length
 from widget.models import (
     Channel,
     Conversation,
@@ -38,6 +39,7 @@ GIF_FLATTENED = "The animated GIF was sent as a still picture (its first frame) 
 class Upload:
     filename: str
     data: bytes
+    size: int | None = None  # the whole file's size, when ``data`` is only its start
 
 
 @dataclass
@@ -99,10 +101,10 @@ class Outcome:
 
 def normalize_text(text: str) -> str:
     # Browsers submit textarea line breaks as CRLF; the counter and the limit count one.
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return clean_message_text(text)
 
 
-def _text_error(text: str, has_attachment: bool) -> str | None:
+def text_error(text: str, has_attachment: bool) -> str | None:
     if not text.strip() and not has_attachment:
         return "Write a message (or attach a picture)."
     length = utf16_length(text)
@@ -112,33 +114,37 @@ def _text_error(text: str, has_attachment: bool) -> str | None:
 
 
 def sender_number(extension: Extension, chosen: str, default: str | None = None) -> str:
-    """Return the SMS number to send from; ``BadInput`` when it is not the extension's own."""
+    """Return the SMS number to send from; ``Invalid`` when it is not the extension's own."""
     numbers = [n.e164 for n in extension.sms_numbers]
     if not numbers:
-        raise BadInput("Your extension has no number that can send texts.", "from", 422)
+        raise Rejected("Your extension has no number that can send texts.", "from")
     if not (chosen or "").strip():
         return default if default in numbers else numbers[0]
     region = current_app.config["DEFAULT_REGION"]
     number = to_e164(chosen, region, field="from")
     if number not in numbers:
-        raise BadInput(
-            f"{display(number, region)} is not one of your texting numbers.", "from", 422
-        )
+        raise Rejected(f"{display(number, region)} is not one of your texting numbers.", "from")
     return number
+
+
+def prepare_upload(upload: Upload) -> PreparedImage:
+    """The uploaded picture ready to send as MMS; ``ImageRejected`` says what is wrong."""
+    config = current_app.config
+    return prepare_image(
+        upload.data,
+        upload.filename or "picture",
+        config["MMS_MAX_BYTES"],
+        config["UPLOAD_MAX_BYTES"],
+        config["IMAGE_MAX_PIXELS"],
+        size=upload.size,
+    )
 
 
 def _prepare(upload: Upload | None, outcome: Outcome) -> PreparedImage | None:
     if upload is None:
         return None
-    config = current_app.config
     try:
-        return prepare_image(
-            upload.data,
-            upload.filename or "picture",
-            config["MMS_MAX_BYTES"],
-            config["UPLOAD_MAX_BYTES"],
-            config["IMAGE_MAX_PIXELS"],
-        )
+        return prepare_upload(upload)
     except ImageRejected as exc:
         outcome.field_errors["attachment"] = str(exc)
         return None
@@ -157,16 +163,28 @@ def send_all(extension: Extension, key: str, plan, outcome: Outcome) -> Outcome:
     claimed = claim(extension, key)
     if not claimed.fresh:
         return Outcome.replay(claimed.request)
-    for recipient, outbound in plan:
-        try:
-            message = send_one(extension, outbound)
-        except PlatformRefused as exc:
-            outcome.refused.append(
-                Recipient(raw=recipient.raw, label=recipient.label, error=exc.message)
-            )
-            continue
-        outcome.sent.append(sent_item(message, recipient.label))
+    try:
+        for recipient, outbound in plan:
+            try:
+                message = send_one(extension, outbound)
+            except PlatformRefused as exc:
+                outcome.refused.append(
+                    Recipient(raw=recipient.raw, label=recipient.label, error=exc.message)
+                )
+                continue
+            outcome.sent.append(sent_item(message, recipient.label))
+    except Exception:
+        # The platform failed outright (unreachable, a bug): what went out stays
+        # recorded; with nothing sent, the form keeps its key for another try.
+        if outcome.sent:
+            complete(claimed.request, outcome.to_json())
+        else:
+            release(claimed.request)
+        raise
     outcome.unsent = list(outcome.refused)
+    if not outcome.sent:
+        release(claimed.request)
+        return outcome
     complete(claimed.request, outcome.to_json())
     return outcome
 
@@ -176,20 +194,20 @@ def send_compose(extension: Extension, draft: Draft) -> Outcome:
     check_key(draft.key)
     outcome = Outcome()
     text = normalize_text(draft.text)
-    if error := _text_error(text, draft.attachment is not None):
+    if error := text_error(text, draft.attachment is not None):
         outcome.field_errors["text"] = error
     image = _prepare(draft.attachment, outcome)
     region = current_app.config["DEFAULT_REGION"]
     try:
         recipients = parse_recipients(extension, draft.recipients, region)
-    except BadInput as exc:
+    except DomainError as exc:
         outcome.field_errors["to"] = exc.message
         recipients = []
     sender = None
     if draft.sender or any(r.address and not r.is_pager for r in recipients):
         try:
             sender = sender_number(extension, draft.sender)
-        except BadInput as exc:
+        except DomainError as exc:
             outcome.field_errors["from"] = exc.message
     if not recipients and "to" not in outcome.field_errors:
         outcome.field_errors["to"] = "Add at least one recipient."
@@ -257,10 +275,10 @@ def send_reply(extension: Extension, conversation: Conversation, draft: Draft) -
     """Reply inside ``conversation`` (the caller has checked it is the extension's)."""
     check_key(draft.key)
     if conversation.channel not in (Channel.TEXT, Channel.PAGER):
-        raise BadInput("Reply to a voicemail or fax with SMS back or Call back.", status=400)
+        raise Invalid("Reply to a voicemail or fax with SMS back or Call back.")
     outcome = Outcome()
     text = normalize_text(draft.text)
-    if error := _text_error(text, draft.attachment is not None):
+    if error := text_error(text, draft.attachment is not None):
         outcome.field_errors["text"] = error
     if draft.attachment is not None and conversation.channel == Channel.PAGER:
         outcome.field_errors["attachment"] = "Pictures cannot be sent by pager."
@@ -274,7 +292,7 @@ def send_reply(extension: Extension, conversation: Conversation, draft: Draft) -
     if needs_sms:
         try:
             sender = sender_number(extension, draft.sender, default_sender(extension, conversation))
-        except BadInput as exc:
+        except DomainError as exc:
             outcome.field_errors["from"] = exc.message
     if outcome.field_errors:
         return outcome
@@ -335,5 +353,13 @@ def _reply_plan(extension, conversation, group, sender, text, parts, outcome: Ou
         if checked.error:
             outcome.refused.append(checked)
         else:
-            plan.append((checked, Outbound(MessageType.SMS, sender, (checked.address,), text)))
+            # The group's id travels with the text, so it and the reply stay in the group.
+            sms = Outbound(
+                MessageType.SMS,
+                sender,
+                (checked.address,),
+                text,
+                conversation_id=group.platform_conversation_id,
+            )
+            plan.append((checked, sms))
     return plan

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import String, bindparam, case, cast, literal, null, or_, select, union_all
 
+from widget.access import actor_params, personal_to
 from widget.extensions import db
 from widget.models import Contact, ContactPhone, ContactSource, Extension, PhoneNumber
 from widget.models.contact import display_name
@@ -21,7 +22,7 @@ from widget.models.queries import dialect_name, one_of
 def _visible_contacts(extension: Extension):
     return or_(
         Contact.source == ContactSource.DIRECTORY,
-        Contact.owner_extension_id == extension.id,
+        personal_to(extension, Contact.owner_extension_id),
     )
 
 
@@ -39,7 +40,7 @@ def _phone_led(account_id_column, dialect: str):
 
 @functools.cache
 def _names_lookup(dialect: str):
-    """The one statement behind ``names_for``; parameters: account_id, extension_id, addresses.
+    """The one statement behind ``names_for``; parameters: account_id, the actor's, addresses.
 
     All sources share one round trip and no ORM entities are built; "rank" orders them
     by precedence. Extension numbers and phone numbers never collide ("101" is not
@@ -77,7 +78,7 @@ def _names_lookup(dialect: str):
             _phone_led(Contact.account_id, dialect) == account_id,
             or_(
                 Contact.source == ContactSource.DIRECTORY,
-                Contact.owner_extension_id == bindparam("extension_id"),
+                personal_to(None, Contact.owner_extension_id),
             ),
             one_of(ContactPhone.e164, "addresses", dialect),
         ),
@@ -90,9 +91,10 @@ def names_for(extension: Extension, addresses: Iterable[str]) -> dict[str, str]:
     wanted = sorted({a for a in addresses if a})
     if not wanted:
         return {}
-    rows = db.session.execute(
+    # Columns only, no objects: the session's connection runs it without the ORM layer.
+    rows = db.session.connection().execute(
         _names_lookup(dialect_name()),
-        {"account_id": extension.account_id, "extension_id": extension.id, "addresses": wanted},
+        {"account_id": extension.account_id, **actor_params(extension), "addresses": wanted},
     )
     names: dict[str, str] = {}
     for address, _rank, first_name, last_name, company in rows:

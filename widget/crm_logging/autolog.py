@@ -7,7 +7,9 @@ Each message is looked at once (``crm_autolog_checks`` is unique per message); a
 that cannot be reached leaves no check, so the sweeper tries the message again.
 
 New messages arrive through ``widget.inbox.ingest.messages_changed`` (sent after the
-ingestion commit); the receiver only queues a task, never calls the CRM itself.
+ingestion commit); its receiver in ``tasks`` only queues a task, never calls the CRM
+itself. This module decides and records; it returns the activities to write and leaves
+scheduling to ``tasks``.
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import select
 
-from connectors.base import MatchedRecord
+from connectors.base import RELATED_TO, MatchedRecord
 from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
+from widget.access import Mailbox, activities_visible_to, mailbox_of
 from widget.crm_logging import forms, intents, matching
 from widget.crm_logging.connections import RECONNECT_MESSAGE, connection_for, connector_session
 from widget.crm_logging.grouping import local_day
 from widget.extensions import db
-from widget.inbox.ingest import messages_changed
 from widget.models import (
     Account,
     AutoLogCheck,
@@ -53,29 +54,6 @@ BACKFILL_DAYS = 7
 # The sweeper leaves brand-new messages to the task their ingestion queued.
 SWEEP_MIN_AGE = timedelta(minutes=1)
 SWEEP_BATCH = 1000
-
-
-def init_app(app: Flask) -> None:
-    """Listen for new messages (one receiver per process; connecting twice is a no-op)."""
-    messages_changed.connect(on_messages_changed)
-
-
-def on_messages_changed(sender: Extension, message_ids=(), reason: str = "", **_: Any) -> None:
-    """Queue auto-log of newly created messages when their owner has auto-log on."""
-    if reason != "created" or not message_ids:
-        return
-    try:
-        enabled = db.session.scalar(
-            select(CrmConnection.auto_log).where(CrmConnection.extension_id == sender.id)
-        )
-        if enabled:
-            from widget.crm_logging.tasks import autolog_messages
-
-            autolog_messages(sender.id, list(message_ids))
-    except Exception:
-        # Ingestion already committed; the sweeper picks the messages up. Never fail it.
-        log.exception("could not queue auto-log for extension %s", sender.id)
-        db.session.rollback()
 
 
 def conflict_policy(account_id: int) -> ConflictPolicy:
@@ -141,7 +119,7 @@ def carried_fields(
     latest = db.session.scalar(
         select(CrmActivity)
         .where(
-            CrmActivity.extension_id == extension.id,
+            activities_visible_to(extension),
             CrmActivity.conversation_id == conversation.id,
             CrmActivity.record_id == record.id,
         )
@@ -150,11 +128,11 @@ def carried_fields(
     )
     if latest is None:
         return None, defaults
-    offered = {str(o.get("const")) for o in record.additional_info.get(forms.RELATED_TO) or []}
+    offered = {str(o.get("const")) for o in record.additional_info.get(RELATED_TO) or []}
     related = latest.related_to_id if latest.related_to_id in offered else None
     fields = dict(latest.additional_submission or {})
     if related is None:
-        fields.pop(forms.RELATED_TO, None)
+        fields.pop(RELATED_TO, None)
     return related, fields
 
 
@@ -170,7 +148,7 @@ def _check(message: Message, outcome: AutoLogOutcome, detail: str | None = None)
     )
 
 
-class _AutoLogger:
+class AutoLogger:
     """Auto-log for one extension: its connection, policy and cached lookups."""
 
     def __init__(self, extension: Extension, connection: CrmConnection) -> None:
@@ -233,31 +211,33 @@ class _AutoLogger:
         return outcome, activity_ids
 
 
-def process(extension_id: int, message_ids: list[int]) -> int:
-    """Auto-log these messages of one extension; return how many activities need a write."""
-    from widget.crm_logging.tasks import schedule_write
+def process(extension_id: int, message_ids: list[int]) -> list[int]:
+    """Auto-log these messages of one extension; return the activities that need a write.
 
+    The caller schedules the writes (``tasks``): deciding and writing stay apart, so this
+    module needs nothing from the task queue.
+    """
     extension = db.session.get(Extension, extension_id)
     if extension is None:
-        return 0
+        return []
     connection = connection_for(extension)
     if not connection.auto_log:
-        return 0
+        return []
     messages = db.session.scalars(
         select(Message)
-        .where(Message.id.in_(message_ids), Message.extension_id == extension.id)
+        .where(Message.id.in_(message_ids), mailbox_of(extension).where(Message))
         .where(Message.id.not_in(select(AutoLogCheck.message_id)))
         .order_by(Message.created_at, Message.id)
     ).all()
     if not messages:
-        return 0
+        return []
     try:
-        logger = _AutoLogger(extension, connection)
+        logger = AutoLogger(extension, connection)
     except CrmAuthError:
         for message in messages:
             _check(message, AutoLogOutcome.FAILED, RECONNECT_MESSAGE)
         db.session.commit()
-        return 0
+        return []
     to_write: list[int] = []
     for message in messages:
         try:
@@ -277,9 +257,7 @@ def process(extension_id: int, message_ids: list[int]) -> int:
         if _check(message, outcome):
             to_write.extend(a for a in activity_ids if a not in to_write)
         db.session.commit()
-    for activity_id in to_write:
-        schedule_write(activity_id)
-    return len(to_write)
+    return to_write
 
 
 def _auto_log_connections() -> list[CrmConnection]:
@@ -288,7 +266,7 @@ def _auto_log_connections() -> list[CrmConnection]:
 
 def _unchecked_ids(connection: CrmConnection, since: datetime, until: datetime | None) -> list[int]:
     query = select(Message.id).where(
-        Message.extension_id == connection.extension_id,
+        Mailbox(connection.extension_id).where(Message),
         Message.created_at >= since,
         Message.type != MessageType.PAGER.value,
         Message.availability == Availability.ALIVE.value,
@@ -311,37 +289,38 @@ def unchecked_messages(now: datetime | None = None) -> dict[int, list[int]]:
     return dict(found)
 
 
-def backfill(extension_id: int) -> int:
-    """Auto-log every unchecked message since the user's ``autolog_since``."""
+def backfill(extension_id: int) -> list[int]:
+    """Auto-log every unchecked message since the user's ``autolog_since``; return the
+    activities that need a write."""
     extension = db.session.get(Extension, extension_id)
     if extension is None:
-        return 0
+        return []
     connection = connection_for(extension)
     if not connection.auto_log or connection.autolog_since is None:
-        return 0
-    touched = 0
+        return []
+    touched: list[int] = []
     while True:
         ids = _unchecked_ids(connection, connection.autolog_since, None)
         if not ids:
             return touched
-        touched += process(extension.id, ids)
+        touched.extend(a for a in process(extension.id, ids) if a not in touched)
         still = set(_unchecked_ids(connection, connection.autolog_since, None))
         if still & set(ids):
             return touched  # the CRM is unreachable: the sweeper continues later
 
 
-def set_auto_log(extension: Extension, enabled: bool, backfill_history: bool = False) -> None:
-    """Turn auto-log on or off; ``backfill_history`` also logs the last BACKFILL_DAYS days."""
-    from widget.crm_logging.tasks import autolog_backfill
+def set_auto_log(extension: Extension, enabled: bool, backfill_history: bool = False) -> bool:
+    """Turn auto-log on or off; ``backfill_history`` also covers the last BACKFILL_DAYS days.
 
+    Returns True when history must be back-filled now (the caller queues that work).
+    """
     connection = connection_for(extension)
     now = utcnow()
     if enabled and (not connection.auto_log or backfill_history):
         connection.autolog_since = now - timedelta(days=BACKFILL_DAYS) if backfill_history else now
     connection.auto_log = enabled
     db.session.commit()
-    if enabled and backfill_history:
-        autolog_backfill(extension.id)
+    return enabled and backfill_history
 
 
 def account_policy(account: Account) -> CrmAccountSettings:

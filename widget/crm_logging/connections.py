@@ -1,13 +1,16 @@
 """Each user's CRM connection: which connector, its session, connect and disconnect.
 
-Connector configuration comes from app config by naming convention: every key
-``<CONNECTOR ID>_<NAME>`` (``SALESFORCE_CLIENT_ID``, ``SALESFORCE_LOGIN_URL``...) reaches
-the connector as ``<name>`` (``client_id``, ``login_url``), so a new connector needs no
-code here. A connection's own ``settings`` (e.g. a sandbox org's login URL) override it.
+Connector configuration comes by naming convention: each setting a connector declares,
+``<CONNECTOR ID>_<NAME>`` (``SALESFORCE_CLIENT_ID``, ``SALESFORCE_LOGIN_URL``...) in app
+config or else the environment, reaches the connector as ``<name>`` (``client_id``,
+``login_url``), so a new connector needs no code here. A connection's own ``settings``
+(e.g. a sandbox org's login URL) override it.
 """
 
 from __future__ import annotations
 
+import os
+from collections import ChainMap
 from typing import Any
 
 from flask import current_app
@@ -15,55 +18,73 @@ from sqlalchemy import select, update
 
 from connectors.base import Connector, CrmCredentials, CrmSession
 from connectors.errors import CrmAuthError, CrmError
-from connectors.registry import get_connector
+from connectors.registry import available_connectors, get_connector
+from widget.access import personal_to
 from widget.crm_logging import matching
 from widget.crm_logging.credentials import decrypt_credentials, encrypt_credentials
-from widget.errors import BadInput
+from widget.errors import Conflict, DomainError, Invalid
 from widget.extensions import db
-from widget.models import CrmConnection, Extension
+from widget.models import CrmAccountSettings, CrmConnection, Extension
 from widget.models.queries import insert_once
+from widget.models.types import utcnow
 
 RECONNECT_MESSAGE = "Reconnect your CRM"
 
 
 def connector_config(connector_id: str) -> dict[str, Any]:
-    """Return the connector's settings from app config (``SALESFORCE_CLIENT_ID`` -> client_id)."""
-    prefix = f"{connector_id.upper()}_"
+    """Return the connector's settings (``SALESFORCE_CLIENT_ID`` -> client_id), without the
+    empty ones, plus the HTTP timeout."""
     config: dict[str, Any] = {"timeout": current_app.config.get("CRM_HTTP_TIMEOUT", 10)}
-    for key, value in current_app.config.items():
-        if key.startswith(prefix) and value not in ("", None):
-            config[key[len(prefix) :].lower()] = value
+    cls = available_connectors().get(connector_id)
+    if cls is None:
+        return config
+    for name, value in cls.settings(ChainMap(current_app.config, os.environ)).items():
+        if value not in ("", None):
+            config[name.lower()] = value
     return config
+
+
+def auto_log_forced(extension: Extension) -> bool:
+    """Whether an admin turned auto-log on for everyone of the extension's company."""
+    forced = db.session.scalar(
+        select(CrmAccountSettings.force_auto_log).where(
+            CrmAccountSettings.account_id == extension.account_id
+        )
+    )
+    return bool(forced)
 
 
 def connection_for(extension: Extension) -> CrmConnection:
     """Return the user's connection, creating the default one (``DEFAULT_CRM``) on first use."""
     found = db.session.scalar(
-        select(CrmConnection).where(CrmConnection.extension_id == extension.id)
+        select(CrmConnection).where(personal_to(extension, CrmConnection.extension_id))
     )
     if found is not None:
         return found
+    forced = auto_log_forced(extension)
     connection = CrmConnection(
         extension_id=extension.id,
         connector_id=current_app.config.get("DEFAULT_CRM") or "local",
         settings={},
+        auto_log=forced,
+        autolog_since=utcnow() if forced else None,
     )
     if insert_once(connection):
         db.session.commit()
         return connection
     # Another request created it first: use theirs.
     return db.session.scalars(
-        select(CrmConnection).where(CrmConnection.extension_id == extension.id)
+        select(CrmConnection).where(personal_to(extension, CrmConnection.extension_id))
     ).one()
 
 
 def connector_of(connection: CrmConnection) -> Connector:
-    """Return the connector instance of ``connection`` (``BadInput`` when not installed)."""
+    """Return the connector instance of ``connection`` (``Conflict`` when not installed)."""
     try:
         return get_connector(connection.connector_id)
     except KeyError:
-        raise BadInput(
-            f"The CRM connector {connection.connector_id!r} is not installed.", status=409
+        raise Conflict(
+            f"The CRM connector {connection.connector_id!r} is not installed.",
         ) from None
 
 
@@ -116,7 +137,7 @@ def connect(
     try:
         get_connector(connector_id)
     except KeyError:
-        raise BadInput(f"Unknown CRM {connector_id!r}.", field="connector_id") from None
+        raise Invalid(f"Unknown CRM {connector_id!r}.", field="connector_id") from None
     connection = connection_for(extension)
     matching.forget(connection.id)
     connection.connector_id = connector_id
@@ -134,7 +155,7 @@ def disconnect(extension: Extension) -> None:
         try:
             connector, session = connector_session(connection)
             connector.revoke(session)
-        except (CrmError, BadInput):
+        except (CrmError, DomainError):
             pass  # a CRM that is down or already revoked must not keep the user connected
     matching.forget(connection.id)
     connection.connector_id = current_app.config.get("DEFAULT_CRM") or "local"

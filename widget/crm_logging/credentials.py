@@ -1,23 +1,15 @@
-"""CRM credentials at rest: JSON sealed with Fernet under ``TOKEN_ENCRYPTION_KEY``.
+"""CRM credentials at rest, sealed by ``widget.sealing`` (Fernet, ``TOKEN_ENCRYPTION_KEY``).
 
-Only this module sees both the key and the plaintext; callers store and read the opaque
-token. A token that does not decrypt (key rotated, row tampered with) reads as "no
-credentials", which the engine reports as "Reconnect your CRM".
+Callers store and read the opaque token. A token that does not decrypt (key rotated, row
+tampered with) reads as "no credentials", which the engine reports as "Reconnect your CRM".
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
-
 from connectors.base import CrmCredentials
-
-
-def _fernet() -> Fernet:
-    return Fernet(current_app.config["TOKEN_ENCRYPTION_KEY"].encode())
+from widget.sealing import seal, unseal
 
 
 def encrypt_credentials(credentials: CrmCredentials) -> str:
@@ -31,16 +23,13 @@ def encrypt_credentials(credentials: CrmCredentials) -> str:
         "api_key": credentials.api_key,
         "extra": credentials.extra,
     }
-    return _fernet().encrypt(json.dumps(payload).encode()).decode()
+    return seal(payload)
 
 
 def decrypt_credentials(token: str | None) -> CrmCredentials | None:
     """Return the credentials sealed in ``token``, or None when absent or unreadable."""
-    if not token:
-        return None
-    try:
-        data = json.loads(_fernet().decrypt(token.encode()))
-    except (InvalidToken, ValueError):
+    data = unseal(token)
+    if data is None:
         return None
     expires_at = data.get("expires_at")
     return CrmCredentials(

@@ -23,7 +23,11 @@ FORMATS = ("text/plain", "text/html", "text/markdown")
 
 # C0/C1 controls except tab and newline, DEL, and the bidi embedding/override/isolate marks.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&])")
+# "=" too: a line of "===" under a line of text would make that line a heading.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&=])")
+# Indentation would make a code block: leading blanks become no-break spaces, which
+# Markdown does not count as indentation but a reader still sees.
+_LEADING_BLANKS = re.compile(r"^[ \t]+", re.MULTILINE)
 _ORDERED_LIST_START = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
 
 
@@ -50,8 +54,20 @@ class DigestEntry:
 
 
 @dataclass(frozen=True)
+class DigestSection:
+    """A titled list before the messages (a case's handling history, its notes)."""
+
+    heading: str
+    entries: tuple[DigestEntry, ...]
+
+
+@dataclass(frozen=True)
 class Digest:
-    """Everything a body says, independent of its format."""
+    """Everything a body says, independent of its format.
+
+    ``details`` are extra header lines as (label, value) pairs, and ``sections`` come
+    before the messages: a shared-inbox case has both (queue, status; history, notes).
+    """
 
     subject: str
     title: str
@@ -60,6 +76,8 @@ class Digest:
     participants: tuple[str, ...]
     logged_by: str
     entries: tuple[DigestEntry, ...]
+    details: tuple[tuple[str, str], ...] = ()
+    sections: tuple[DigestSection, ...] = ()
 
 
 def clean_text(text: str | None) -> str:
@@ -70,6 +88,7 @@ def clean_text(text: str | None) -> str:
 def escape_markdown(text: str | None) -> str:
     """Return ``text`` with Markdown control characters backslash-escaped."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", clean_text(text))
+    escaped = _LEADING_BLANKS.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), escaped)
     # "1. x" at a line start would become an ordered list.
     return _ORDERED_LIST_START.sub(r"\1\\.", escaped)
 
@@ -102,14 +121,35 @@ def _header_lines(digest: Digest, escape: Callable[[str], str]) -> list[str]:
     return [
         f"Date: {_long_date(digest.day)} ({escape(digest.zone_name)})",
         f"Participants: {escape(', '.join(digest.participants))}",
+        *(f"{escape(label)}: {escape(value)}" for label, value in digest.details),
         f"Logged by: {escape(digest.logged_by)}",
         f"Messages: {len(digest.entries)}",
     ]
 
 
+def _parts(digest: Digest) -> list[tuple[str | None, tuple[DigestEntry, ...]]]:
+    """The lists of the body in order: each section, then the messages (headed
+    "Messages" only when sections came before them)."""
+    parts: list[tuple[str | None, tuple[DigestEntry, ...]]] = [
+        (section.heading, section.entries) for section in digest.sections
+    ]
+    parts.append(("Messages" if digest.sections else None, digest.entries))
+    return parts
+
+
 def render_plain(digest: Digest) -> str:
     lines = [clean_text(digest.title), *_header_lines(digest, clean_text), ""]
-    for entry in digest.entries:
+    for heading, entries in _parts(digest):
+        if heading:
+            lines.append(f"{clean_text(heading)}:")
+        _plain_entries(lines, entries)
+        if entries is not digest.entries:
+            lines.append("")  # a blank line between sections
+    return "\n".join(lines) + "\n"
+
+
+def _plain_entries(lines: list[str], entries: tuple[DigestEntry, ...]) -> None:
+    for entry in entries:
         text_lines = clean_text(entry.text).split("\n") if entry.text else [""]
         head = f"[{_clock(entry.sent_at)}] {clean_text(entry.sender)}:"
         lines.append(f"{head} {text_lines[0]}".rstrip())
@@ -120,14 +160,23 @@ def render_plain(digest: Digest) -> str:
             lines.append(f"    {clean_text(_link_text(link))}: {_safe_url(link.url)}")
             if link.download_url:
                 lines.append(f"    Download: {_safe_url(link.download_url)}")
-    return "\n".join(lines) + "\n"
 
 
 def render_markdown(digest: Digest) -> str:
     lines = [f"**{escape_markdown(digest.title)}**", ""]
     lines += [f"- {line}" for line in _header_lines(digest, escape_markdown)]
     lines.append("")
-    for entry in digest.entries:
+    for heading, entries in _parts(digest):
+        if heading:
+            lines += [f"**{escape_markdown(heading)}**", ""]
+        _markdown_entries(lines, entries)
+        if entries is not digest.entries:
+            lines.append("")  # a blank line ends a Markdown list
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_entries(lines: list[str], entries: tuple[DigestEntry, ...]) -> None:
+    for entry in entries:
         text = "  \n  ".join(escape_markdown(entry.text).split("\n"))
         head = f"**{escape_markdown(_clock(entry.sent_at))} {escape_markdown(entry.sender)}:**"
         lines.append(f"- {head} {text}".rstrip())
@@ -139,13 +188,22 @@ def render_markdown(digest: Digest) -> str:
             if link.download_url:
                 item += f" · [Download]({_safe_url(link.download_url)})"
             lines.append(item)
-    return "\n".join(lines) + "\n"
 
 
 def render_html(digest: Digest) -> str:
     header = "<br>".join(_header_lines(digest, escape_html))
-    parts = [f"<p><strong>{escape_html(digest.title)}</strong></p>", f"<p>{header}</p>", "<ul>"]
-    for entry in digest.entries:
+    parts = [f"<p><strong>{escape_html(digest.title)}</strong></p>", f"<p>{header}</p>"]
+    for heading, entries in _parts(digest):
+        if heading:
+            parts.append(f"<p><strong>{escape_html(heading)}</strong></p>")
+        parts.append("<ul>")
+        _html_entries(parts, entries)
+        parts.append("</ul>")
+    return "\n".join(parts) + "\n"
+
+
+def _html_entries(parts: list[str], entries: tuple[DigestEntry, ...]) -> None:
+    for entry in entries:
         text = "<br>".join(escape_html(entry.text).split("\n"))
         item = f"<strong>{escape_html(_clock(entry.sent_at))} {escape_html(entry.sender)}:</strong>"
         item += f" {text}" if text else ""
@@ -158,8 +216,6 @@ def render_html(digest: Digest) -> str:
                 download = escape_html(_safe_url(link.download_url))
                 item += f' · <a href="{download}">Download</a>'
         parts.append(f"<li>{item}</li>")
-    parts.append("</ul>")
-    return "\n".join(parts) + "\n"
 
 
 RENDERERS: dict[str, Callable[[Digest], str]] = {

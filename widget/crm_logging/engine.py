@@ -9,6 +9,7 @@ connection and number and may raise ``connectors.errors`` classes for the caller
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 
 from connectors.base import Connector, MatchedRecord
-from widget.crm_logging import forms, intents, matching
+from widget.access import own_conversation
+from widget.crm_logging import case_logs, forms, intents, matching, selection
 from widget.crm_logging.autolog import BACKFILL_DAYS, account_policy
 from widget.crm_logging.connections import (
     cached_user_info,
@@ -28,7 +30,6 @@ from widget.crm_logging.connections import (
     disconnect,
 )
 from widget.crm_logging.digest import render
-from widget.crm_logging.grouping import local_day
 from widget.crm_logging.settings import (
     set_auto_log,
     set_conflict_policy,
@@ -41,11 +42,10 @@ from widget.crm_logging.status import (
     LogStatus,
     log_status,
     logged_message_ids,
-    own_conversation,
     retry_failed,
 )
 from widget.crm_logging.transcript import build_digest
-from widget.errors import BadInput
+from widget.errors import Invalid
 from widget.extensions import db
 from widget.models import (
     ActivityState,
@@ -99,7 +99,7 @@ class LogOutcome:
 
 def _loggable(conversation: Conversation) -> None:
     if conversation.channel not in intents.LOGGABLE_CHANNELS:
-        raise BadInput("Pager messages are internal: they are not logged to the CRM.")
+        raise Invalid("Pager messages are internal: they are not logged to the CRM.")
 
 
 def find_records(extension: Extension, phone_e164: str) -> list[MatchedRecord]:
@@ -128,13 +128,13 @@ def conversation_records(
     return found
 
 
-def _offered(
+def offered_record(
     extension: Extension, conversation: Conversation, record_id: str
 ) -> tuple[str, MatchedRecord]:
     for phone, record in conversation_records(extension, conversation):
         if record.id == record_id:
             return phone, record
-    raise BadInput("Choose a record from the list of matches for this number.", "record_id")
+    raise Invalid("Choose a record from the list of matches for this number.", "record_id")
 
 
 def create_contact(
@@ -146,14 +146,14 @@ def create_contact(
 ) -> MatchedRecord:
     """Create a CRM record for the number and forget its cached matches; return it."""
     if not matching.is_searchable(phone_e164):
-        raise BadInput("A contact needs a phone number in international form.", "phone")
+        raise Invalid("A contact needs a phone number in international form.", "phone")
     if not (name or "").strip():
-        raise BadInput("Enter a name for the new contact.", "name")
+        raise Invalid("Enter a name for the new contact.", "name")
     connection = connection_for(extension)
     connector, session = connector_session(connection)
     manifest = forms.active_manifest(connector, extension.account_id)
     if contact_type not in forms.contact_types(manifest, connector.id):
-        raise BadInput("Choose one of the offered contact types.", "contact_type")
+        raise Invalid("Choose one of the offered contact types.", "contact_type")
     record = connector.create_contact(
         session, phone_e164, name.strip(), contact_type, additional_submission or {}
     )
@@ -164,24 +164,7 @@ def create_contact(
 # -- logging -----------------------------------------------------------------------------------
 
 
-def _days_to_log(
-    extension: Extension, conversation: Conversation, record_id: str, day: date | None
-) -> list[date]:
-    if day is not None:
-        return [day]
-    days = intents.unlogged_days(extension, conversation, record_id)
-    if days:
-        return days
-    latest = db.session.scalar(
-        select(Message.created_at)
-        .where(Message.conversation_id == conversation.id, Message.extension_id == extension.id)
-        .order_by(Message.created_at.desc())
-        .limit(1)
-    )
-    return [local_day(extension, latest)] if latest else []
-
-
-def _checked(
+def checked_fields(
     extension: Extension,
     connector: Connector,
     record: MatchedRecord,
@@ -199,19 +182,31 @@ def compose_preview(
     record_id: str,
     additional_submission: dict[str, Any] | None = None,
     day: date | None = None,
+    skip_message_ids: Collection[int] = (),
 ) -> str:
     """Return the exact body ``log_conversation`` would write for one conversation-day.
 
-    Without ``day``: the latest day it would log. The fields do not change the body.
+    Without ``day``: the latest day it would log with a message not skipped. The fields
+    do not change the body.
     """
     own_conversation(extension, conversation)
     _loggable(conversation)
-    phone, record = _offered(extension, conversation, record_id)
-    days = _days_to_log(extension, conversation, record.id, day)
-    if not days:
+    phone, record = offered_record(extension, conversation, record_id)
+    case = case_logs.latest_case(conversation.id)
+    if case is not None:  # a shared-inbox case is logged whole
+        connector, _ = connector_session(connection_for(extension))
+        return case_logs.preview(extension, case, record, phone, connector.get_log_format_type())
+    skip = set(skip_message_ids)
+    by_day = {
+        log_date: [
+            m for m in intents.day_messages(extension, conversation, log_date) if m.id not in skip
+        ]
+        for log_date in selection.days_to_log(extension, conversation, record.id, day)
+    }
+    chosen = max((d for d, found in by_day.items() if found), default=None)
+    if chosen is None:
         return ""
-    chosen = days[-1]
-    messages = {m.id: m for m in intents.day_messages(extension, conversation, chosen)}
+    messages = {m.id: m for m in by_day[chosen]}
     activity = intents.find_activity(extension, conversation, chosen, record.id)
     if activity is not None:
         for message in db.session.scalars(
@@ -234,31 +229,56 @@ def log_conversation(
     additional_submission: dict[str, Any] | None = None,
     related_to_id: str | None = None,
     day: date | None = None,
+    skip_message_ids: Collection[int] = (),
 ) -> LogOutcome:
     """Log the conversation to ``record_id``: one activity per day (``day`` or every
-    day with messages not yet logged to that record, else the latest day).
+    day with messages not yet logged to that record, else the latest day), leaving out
+    the messages in ``skip_message_ids`` (the ones the user unchecked).
 
-    Raises ``BadInput`` for a record the user was not offered, a "Related to" the record
-    does not offer or a submission the manifest refuses; nothing is recorded then.
+    Raises ``Invalid`` for a record the user was not offered, a "Related to" the record
+    does not offer, a submission the manifest refuses, or skipped ids of another
+    conversation; nothing is recorded then.
     """
-    own_conversation(extension, conversation)
+    case_logs.check_may_log(extension, conversation)
     _loggable(conversation)
+    skip = set(skip_message_ids)
+    case = case_logs.latest_case(conversation.id)
+    if case is not None and skip:
+        raise Invalid(
+            "A shared-inbox conversation is logged whole: every message, its history "
+            "and its notes.",
+            selection.FIELD,
+        )
+    selection.check_skipped(extension, conversation, skip)
     connection = connection_for(extension)
     connector = connector_of(connection)
-    phone, record = _offered(extension, conversation, record_id)
-    submission, related = _checked(
+    phone, record = offered_record(extension, conversation, record_id)
+    submission, related = checked_fields(
         extension, connector, record, additional_submission, related_to_id
     )
-    days = _days_to_log(extension, conversation, record.id, day)
+    if case is not None:
+        activity, dirty = case_logs.record_case_intent(
+            extension,
+            case,
+            record,
+            connection.connector_id,
+            related_to_id=related,
+            additional_submission=submission,
+            record_phone=phone,
+            from_user=True,
+        )
+        return _commit_and_write(conversation, phone, record, [activity.id], dirty)
+    days = selection.days_to_log(extension, conversation, record.id, day)
     to_write: list[int] = []
     activity_ids: list[int] = []
     for log_date in days:
-        messages = intents.day_messages(extension, conversation, log_date)
-        if (
-            not messages
-            and intents.find_activity(extension, conversation, log_date, record.id) is None
-        ):
-            raise BadInput("There are no messages on that day to log.", "day")
+        day_messages = intents.day_messages(extension, conversation, log_date)
+        messages = [m for m in day_messages if m.id not in skip]
+        existing = intents.find_activity(extension, conversation, log_date, record.id)
+        if day_messages and not messages and existing is None:
+            continue  # every message of the day was unchecked
+        if not messages and existing is None:
+            raise Invalid("There are no messages on that day to log.", "day")
         activity, dirty = intents.record_intent(
             extension,
             conversation,
@@ -274,18 +294,32 @@ def log_conversation(
         activity_ids.append(activity.id)
         if dirty:
             to_write.append(activity.id)
+    if not activity_ids and skip:
+        raise Invalid("Choose at least one message to log.", selection.FIELD)
     if not activity_ids:
-        raise BadInput("This conversation has no messages to log.")
-    _settle_decision(conversation, phone, record.id)
+        raise Invalid("This conversation has no messages to log.")
+    return _commit_and_write(conversation, phone, record, activity_ids, to_write)
+
+
+def _commit_and_write(
+    conversation: Conversation,
+    phone: str,
+    record: MatchedRecord,
+    activity_ids: list[int],
+    to_write: list[int] | bool,
+) -> LogOutcome:
+    """Settle auto-log's question for the number, commit the intents, then write now
+    (``to_write``: the activities to write, or True for all of them)."""
+    settle_decision(conversation, phone, record.id)
     db.session.commit()
     from widget.crm_logging.tasks import write_crm_activity
 
-    for activity_id in to_write:
+    for activity_id in activity_ids if to_write is True else to_write or []:
         write_crm_activity(activity_id)  # a person is waiting: no coalescing delay
-    return LogOutcome(activity_ids, _overall_state(activity_ids))
+    return LogOutcome(activity_ids, overall_state(activity_ids))
 
 
-def _settle_decision(conversation: Conversation, phone: str, record_id: str) -> None:
+def settle_decision(conversation: Conversation, phone: str, record_id: str) -> None:
     decision = db.session.scalar(
         select(ConversationLogDecision).where(
             ConversationLogDecision.conversation_id == conversation.id,
@@ -297,7 +331,7 @@ def _settle_decision(conversation: Conversation, phone: str, record_id: str) -> 
         decision.decided_at = utcnow()
 
 
-def _overall_state(activity_ids: list[int]) -> str:
+def overall_state(activity_ids: list[int]) -> str:
     db.session.expire_all()
     states = set(
         db.session.scalars(select(CrmActivity.state).where(CrmActivity.id.in_(activity_ids)))

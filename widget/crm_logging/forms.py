@@ -9,19 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.base import Connector, MatchedRecord
+from connectors.base import RELATED_TO, Connector, MatchedRecord
 from manifest import FormField, additional_fields, build_form, validate_submission
-from widget.errors import BadInput
-
-RELATED_TO = "relatedTo"  # the contact-dependent "Related to" field of the bundled manifests
+from widget.crm_logging.manifests import active_manifest as account_manifest
+from widget.errors import Invalid, Rejected
 
 
 def active_manifest(connector: Connector, account_id: int) -> dict[str, Any]:
     """Return the manifest in use for this account (bundled when none was published)."""
-    try:
-        from widget.crm_logging.manifests import active_manifest as account_manifest
-    except ImportError:  # the manifest editor is optional for the engine
-        return connector.manifest()
     return account_manifest(connector.id, account_id)
 
 
@@ -60,7 +55,7 @@ def checked_submission(
 ) -> tuple[dict[str, Any], str | None]:
     """Return ``(additional_submission, related_to_id)`` after checking both.
 
-    Raises ``BadInput`` (field named) for a "Related to" id the record did not offer, and
+    Raises ``Invalid`` (field named) for a "Related to" id the record did not offer, and
     for a submission the manifest form refuses (missing required field, option not offered).
     """
     values = dict(submitted or {})
@@ -69,7 +64,7 @@ def checked_submission(
     if related is not None:
         offered = {str(o.get("const")) for o in record.additional_info.get(RELATED_TO) or []}
         if related not in offered:
-            raise BadInput(
+            raise Invalid(
                 "Choose “Related to” from the options offered for this record.",
                 field=RELATED_TO,
             )
@@ -78,5 +73,5 @@ def checked_submission(
     if errors:
         const, message = next(iter(errors.items()))
         title = next((f.title for f in form if f.const == const), const)
-        raise BadInput(f"{title}: {message}", field=const, status=422)
+        raise Rejected(f"{title}: {message}", field=const)
     return clean, related

@@ -1,4 +1,4 @@
-"""What other capabilities call to hand over to CRM logging (see CONTRACT.md)."""
+"""What other capabilities call to hand over to CRM logging."""
 
 from __future__ import annotations
 

@@ -9,13 +9,14 @@ the CRM is behind. Callers commit, then schedule the write (``tasks.schedule_wri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, literal, select, update
 
 from connectors.base import MatchedRecord
+from widget.access import activities_visible_to, messages_visible_to
 from widget.crm_logging.grouping import day_bounds, group_by_day
 from widget.extensions import db
 from widget.models import (
@@ -41,7 +42,7 @@ def day_messages(extension: Extension, conversation: Conversation, day: date) ->
         db.session.scalars(
             select(Message)
             .where(
-                Message.extension_id == extension.id,
+                messages_visible_to(extension),
                 Message.conversation_id == conversation.id,
                 Message.availability == Availability.ALIVE,
                 Message.created_at >= start,
@@ -57,7 +58,7 @@ def unlogged_days(extension: Extension, conversation: Conversation, record_id: s
     linked = select(MessageLog.message_id).where(MessageLog.record_id == record_id)
     messages = db.session.scalars(
         select(Message).where(
-            Message.extension_id == extension.id,
+            messages_visible_to(extension),
             Message.conversation_id == conversation.id,
             Message.availability == Availability.ALIVE,
             Message.id.not_in(linked),
@@ -71,12 +72,55 @@ def find_activity(
 ) -> CrmActivity | None:
     return db.session.scalar(
         select(CrmActivity).where(
-            CrmActivity.extension_id == extension.id,
+            activities_visible_to(extension),
+            CrmActivity.queue_conversation_id.is_(None),  # a day's, not a case's
             CrmActivity.conversation_id == conversation.id,
             CrmActivity.log_date == day,
             CrmActivity.record_id == record_id,
         )
     )
+
+
+def pending_activity(
+    extension: Extension,
+    conversation_id: int,
+    day: date,
+    record: MatchedRecord,
+    connector_id: str,
+    fields: Mapping[str, Any],
+    case_id: int | None = None,
+) -> CrmActivity:
+    """A new activity row (not yet added) for ``record``; ``case_id`` makes it a case's."""
+    return CrmActivity(
+        extension_id=extension.id,
+        conversation_id=conversation_id,
+        queue_conversation_id=case_id,
+        connector_id=connector_id,
+        log_date=day,
+        record_id=record.id,
+        record_name=record.name[:255],
+        record_type=record.type[:64],
+        record_phone=fields.get("record_phone"),
+        related_to_id=fields.get("related_to_id"),
+        additional_submission=dict(fields.get("additional_submission") or {}),
+        state=ActivityState.PENDING,
+        revision=0,  # the first bump makes it 1
+    )
+
+
+def insert_or_existing(
+    activity: CrmActivity, find: Callable[[], CrmActivity | None]
+) -> tuple[CrmActivity, bool]:
+    """Insert ``activity``, or return the row another worker recorded first (the unique
+    constraint keeps one); and whether ours was inserted."""
+    if insert_once(activity):
+        return activity, True
+    existing = find()
+    if existing is None:
+        raise RuntimeError(
+            f"activity of conversation {activity.conversation_id} refused, yet not found"
+        )
+    return existing, False
 
 
 def _activity(
@@ -91,30 +135,13 @@ def _activity(
     found = find_activity(extension, conversation, day, record.id)
     if found is not None:
         return found, False
-    activity = CrmActivity(
-        extension_id=extension.id,
-        conversation_id=conversation.id,
-        connector_id=connector_id,
-        log_date=day,
-        record_id=record.id,
-        record_name=record.name[:255],
-        record_type=record.type[:64],
-        record_phone=fields.get("record_phone"),
-        related_to_id=fields.get("related_to_id"),
-        additional_submission=dict(fields.get("additional_submission") or {}),
-        state=ActivityState.PENDING,
-        revision=0,  # the bump below makes it 1
+    activity = pending_activity(extension, conversation.id, day, record, connector_id, fields)
+    return insert_or_existing(
+        activity, lambda: find_activity(extension, conversation, day, record.id)
     )
-    if insert_once(activity):
-        return activity, True
-    # Another worker recorded the same intent first: the unique constraint keeps one.
-    existing = find_activity(extension, conversation, day, record.id)
-    if existing is None:
-        raise RuntimeError(f"activity of conversation {conversation.id} refused, yet not found")
-    return existing, False
 
 
-def _link(activity: CrmActivity, message_ids: Iterable[int]) -> int:
+def link(activity: CrmActivity, message_ids: Iterable[int]) -> int:
     """Link messages to the activity; return how many were not linked before."""
     wanted = set(message_ids)
     if not wanted:
@@ -184,14 +211,14 @@ def record_intent(
                 activity.additional_submission,
             ) = new_fields
             changed = True
-    changed = _link(activity, message_ids) > 0 or changed
+    changed = link(activity, message_ids) > 0 or changed
     retry = from_user and activity.state == ActivityState.FAILED
     if changed or retry:
-        _bump(activity, reset_failure=from_user)
+        bump(activity, reset_failure=from_user)
     return activity, changed or retry
 
 
-def _bump(activity: CrmActivity, reset_failure: bool) -> None:
+def bump(activity: CrmActivity, reset_failure: bool) -> None:
     """Atomically mark the activity dirty (revision + 1), and pending unless it failed."""
     db.session.flush()
     now = utcnow()

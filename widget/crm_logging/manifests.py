@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,26 +19,32 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from connectors.registry import available_connectors, get_connector
-from manifest import (
-    FormField,
-    ManifestError,
-    ManifestInvalid,
-    additional_fields,
-    build_form,
-    load_manifest,
-    validate_manifest,
-)
+from manifest import ManifestError, ManifestInvalid, load_manifest, validate_manifest
 from manifest.errors import DOCUMENT_POINTER, sort_errors
-from widget.errors import BadInput
+from manifest.loader import parse_manifest_text
+from widget.errors import Conflict, Forbidden, NotFound, Rejected
 from widget.extensions import db
 from widget.models import Extension, ManifestVersion
 from widget.models.manifest_version import BUNDLED_VERSION
 
 MAX_DOCUMENT_CHARACTERS = 512 * 1024
 _PUBLISH_ATTEMPTS = 3
+HISTORY_LIMIT = 50  # versions the history lists (every version can still be restored by number)
 
 
-class ManifestRejected(BadInput):
+class VersionMoved(Conflict):
+    """Someone published since the caller's ``expected_active`` version: nothing stored."""
+
+    def __init__(self, expected: int, active: int) -> None:
+        super().__init__(
+            f"Version {active} was published after version {expected}, which this edit "
+            "started from; nothing was published."
+        )
+        self.expected = expected
+        self.active = active
+
+
+class ManifestRejected(Rejected):
     """An invalid manifest: ``errors`` says where and what, one ``ManifestError`` each."""
 
     def __init__(self, errors: list[ManifestError]) -> None:
@@ -46,7 +53,6 @@ class ManifestRejected(BadInput):
         super().__init__(
             f"The manifest has {count} {noun}; the active version is unchanged.",
             field="document",
-            status=422,
         )
         self.errors = errors
 
@@ -67,9 +73,9 @@ class VersionView:
 
 
 def known_connector(connector_id: str) -> None:
-    """Raise ``BadInput(404)`` unless ``connector_id`` names an installed connector."""
+    """Raise ``NotFound`` unless ``connector_id`` names an installed connector."""
     if connector_id not in available_connectors():
-        raise BadInput(f"There is no CRM connector “{connector_id}”.", status=404)
+        raise NotFound(f"There is no CRM connector “{connector_id}”.")
 
 
 def bundled_manifest(connector_id: str) -> dict[str, Any]:
@@ -115,12 +121,10 @@ def manifest_text(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def parse_document(source: str | dict[str, Any], connector_id: str) -> dict[str, Any]:
-    """Return the upgraded manifest in ``source`` (JSON text or a parsed object).
-
-    Raises :class:`ManifestRejected` listing every problem: not JSON, not a manifest,
-    schema and semantic errors, or no ``platforms[connector_id]`` entry.
-    """
+def read_document(source: str | dict[str, Any]) -> dict[str, Any]:
+    """Return the manifest in ``source`` (JSON text or a parsed object), legacy shapes
+    upgraded, without checking it; :class:`ManifestRejected` when it is not one at all
+    (too large, empty, not JSON, another kind of document)."""
     if isinstance(source, str):
         if len(source) > MAX_DOCUMENT_CHARACTERS:
             limit = MAX_DOCUMENT_CHARACTERS // 1024
@@ -130,14 +134,22 @@ def parse_document(source: str | dict[str, Any], connector_id: str) -> dict[str,
         if not source.strip():
             raise ManifestRejected([ManifestError(DOCUMENT_POINTER, "the manifest is empty")])
         try:
-            source = json.loads(source)
-        except json.JSONDecodeError as exc:
-            message = f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
-            raise ManifestRejected([ManifestError(DOCUMENT_POINTER, message)]) from None
+            source = parse_manifest_text(source)
+        except ManifestInvalid as exc:
+            raise ManifestRejected(exc.errors) from None
     try:
-        document = load_manifest(source, validate=False)
+        return load_manifest(source, validate=False)
     except ManifestInvalid as exc:
         raise ManifestRejected(exc.errors) from None
+
+
+def parse_document(source: str | dict[str, Any], connector_id: str) -> dict[str, Any]:
+    """Return the upgraded manifest in ``source`` (JSON text or a parsed object).
+
+    Raises :class:`ManifestRejected` listing every problem: not JSON, not a manifest,
+    schema and semantic errors, or no ``platforms[connector_id]`` entry.
+    """
+    document = read_document(source)
     errors = list(validate_manifest(document))
     platforms = document.get("platforms")
     if isinstance(platforms, dict) and not isinstance(platforms.get(connector_id), dict):
@@ -162,25 +174,12 @@ def check_document(source: str | dict[str, Any], connector_id: str) -> list[Mani
     return []
 
 
-def form_preview(source: str | dict[str, Any], connector_id: str) -> list[FormField]:
-    """Return the message-log form ``source`` would show (sample options for dependent fields).
-
-    Contact-dependent options come from the matched CRM record at logging time; the
-    preview stands one sample option in for them so the admin sees every field.
-    """
-    document = parse_document(source, connector_id)
-    fields = additional_fields(document, connector_id, "messageLog")
-    sample = {
-        spec["const"]: [{"const": "sample", "title": "(options from the matched record)"}]
-        for spec in fields
-        if isinstance(spec, dict) and spec.get("contactDependent") is True and spec.get("const")
-    }
-    return build_form(fields, sample)
-
-
 def _require_admin(extension: Extension) -> None:
     if not extension.is_admin:
-        raise BadInput("Only an admin can change the CRM log form.", status=403)
+        raise Forbidden("Only an admin can change the CRM log form.")
+
+
+AppendHook = Callable[[ManifestVersion], None]
 
 
 def _append_version(
@@ -188,10 +187,18 @@ def _append_version(
     extension: Extension,
     document: dict[str, Any] | None,
     restored_version: int | None,
+    expected_active: int | None = None,
+    before_commit: AppendHook | None = None,
 ) -> ManifestVersion:
-    """Insert the next version number; retry when a concurrent publish took it."""
+    """Insert the next version number; retry when a concurrent publish took it.
+
+    With ``expected_active``, a newer active version is :class:`VersionMoved` instead:
+    the unique version number makes the check hold under concurrency (the loser of a
+    race retries, sees the winner's version and stops). ``before_commit`` adds rows that
+    must commit with the version (the audit entry).
+    """
     for _attempt in range(_PUBLISH_ATTEMPTS):
-        number = (
+        active = (
             db.session.scalar(
                 select(func.max(ManifestVersion.version)).where(
                     ManifestVersion.account_id == extension.account_id,
@@ -199,7 +206,10 @@ def _append_version(
                 )
             )
             or BUNDLED_VERSION
-        ) + 1
+        )
+        if expected_active is not None and active != expected_active:
+            raise VersionMoved(expected_active, active)
+        number = active + 1
         row = ManifestVersion(
             account_id=extension.account_id,
             connector_id=connector_id,
@@ -209,35 +219,81 @@ def _append_version(
             published_by_id=extension.id,
         )
         db.session.add(row)
+        if before_commit is not None:
+            before_commit(row)
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
             continue
         return row
-    raise BadInput("Another admin published at the same moment; reload and try again.", status=409)
+    raise Conflict("Another admin published at the same moment; reload and try again.")
 
 
 def publish_manifest(
-    connector_id: str, source: str | dict[str, Any], extension: Extension
+    connector_id: str,
+    source: str | dict[str, Any],
+    extension: Extension,
+    *,
+    expected_active: int | None = None,
+    before_commit: AppendHook | None = None,
 ) -> ManifestVersion:
     """Validate ``source`` and make it the active version; return the new version.
 
-    Raises ``BadInput(403)`` for non-admins, ``BadInput(404)`` for an unknown connector
-    and :class:`ManifestRejected` (422) for an invalid manifest, storing nothing.
+    Raises ``Forbidden`` for non-admins, ``NotFound`` for an unknown connector,
+    :class:`ManifestRejected` (422) for an invalid manifest and :class:`VersionMoved`
+    (409) when ``expected_active`` is no longer the active version, storing nothing.
     """
     _require_admin(extension)
     known_connector(connector_id)
     document = parse_document(source, connector_id)
-    return _append_version(connector_id, extension, document, restored_version=None)
+    return _append_version(
+        connector_id,
+        extension,
+        document,
+        restored_version=None,
+        expected_active=expected_active,
+        before_commit=before_commit,
+    )
 
 
-def rollback_to(connector_id: str, number: int, extension: Extension) -> ManifestVersion:
+def _stored_version(connector_id: str, account_id: int, number: int) -> ManifestVersion | None:
+    return db.session.scalars(
+        select(ManifestVersion).where(
+            ManifestVersion.account_id == account_id,
+            ManifestVersion.connector_id == connector_id,
+            ManifestVersion.version == number,
+        )
+    ).first()
+
+
+def version_document(connector_id: str, account_id: int, number: int) -> dict[str, Any]:
+    """Return the manifest of version ``number`` (0: the bundled one); ``NotFound`` if none."""
+    known_connector(connector_id)
+    if number == BUNDLED_VERSION:
+        return bundled_manifest(connector_id)
+    row = _stored_version(connector_id, account_id, number)
+    if row is None:
+        raise NotFound(f"There is no version {number} of this manifest.")
+    if row.document is None:
+        return bundled_manifest(connector_id)
+    return copy.deepcopy(row.document)
+
+
+def rollback_to(
+    connector_id: str,
+    number: int,
+    extension: Extension,
+    *,
+    before_commit: AppendHook | None = None,
+) -> ManifestVersion:
     """Make version ``number`` active again by publishing it as the next version."""
     _require_admin(extension)
     known_connector(connector_id)
     if number == BUNDLED_VERSION:
-        return _append_version(connector_id, extension, None, restored_version=number)
+        return _append_version(
+            connector_id, extension, None, restored_version=number, before_commit=before_commit
+        )
     target = db.session.scalars(
         select(ManifestVersion).where(
             ManifestVersion.account_id == extension.account_id,
@@ -246,29 +302,41 @@ def rollback_to(connector_id: str, number: int, extension: Extension) -> Manifes
         )
     ).first()
     if target is None:
-        raise BadInput(f"There is no version {number} of this manifest.", status=404)
+        raise NotFound(f"There is no version {number} of this manifest.")
     document = copy.deepcopy(target.document) if target.document is not None else None
-    return _append_version(connector_id, extension, document, restored_version=number)
-
-
-def list_versions(connector_id: str, account_id: int) -> list[VersionView]:
-    """Return every version, newest first, ending with the bundled version 0."""
-    rows = list(
-        db.session.scalars(
-            select(ManifestVersion)
-            .where(
-                ManifestVersion.account_id == account_id,
-                ManifestVersion.connector_id == connector_id,
-            )
-            .order_by(ManifestVersion.version.desc())
-        )
+    return _append_version(
+        connector_id, extension, document, restored_version=number, before_commit=before_commit
     )
+
+
+def list_versions(
+    connector_id: str, account_id: int, limit: int = HISTORY_LIMIT
+) -> list[VersionView]:
+    """Return the ``limit`` latest versions, newest first, ending with the bundled version 0.
+
+    One query whatever the history's length: names come joined, documents stay unread.
+    """
+    rows = db.session.execute(
+        select(
+            ManifestVersion.version,
+            ManifestVersion.created_at,
+            Extension.name,
+            ManifestVersion.restored_version,
+        )
+        .outerjoin(Extension, Extension.id == ManifestVersion.published_by_id)
+        .where(
+            ManifestVersion.account_id == account_id,
+            ManifestVersion.connector_id == connector_id,
+        )
+        .order_by(ManifestVersion.version.desc())
+        .limit(limit)
+    ).all()
     active = rows[0].version if rows else BUNDLED_VERSION
     views = [
         VersionView(
             number=row.version,
             created_at=row.created_at,
-            published_by=row.published_by.name if row.published_by else None,
+            published_by=row.name,
             restored_version=row.restored_version,
             active=row.version == active,
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 from manifest import FormField, build_form, validate_submission
 from widget.crm_logging.panel import CrmView, form_values
-from widget.errors import BadInput
+from widget.errors import Invalid
 from widget.models import Conversation
 
 NEW_CONTACT_PREFIX = "new_"
@@ -58,7 +58,7 @@ def read_new_contact(
     """
     phone = str(form.get("phone") or "")
     if phone not in conversation.addresses:
-        raise BadInput("That number is not part of this conversation.", "phone")
+        raise Invalid("That number is not part of this conversation.", "phone")
     errors: dict[str, str] = {}
     name = " ".join(str(form.get("name") or "").split())
     if not name:

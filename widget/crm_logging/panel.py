@@ -14,12 +14,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from connectors.base import Connector, MatchedRecord
+from connectors.base import RELATED_TO, Connector, MatchedRecord
 from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
 from manifest import FormField, build_form, validate_submission
-from widget.crm_logging import engine, forms, manifests
+from widget.crm_logging import engine, manifests, selection
 from widget.crm_logging.connections import connector_of
 from widget.crm_logging.credentials import decrypt_credentials
+from widget.crm_logging.selection import DayMessages
 from widget.models import Channel, Conversation, CrmConnection, Extension
 
 FIELD_PREFIX = "field_"
@@ -91,6 +92,8 @@ class LogPanel:
     chosen: RecordChoice | None = None
     fields: list[FormField] = field(default_factory=list)
     problem: str | None = None
+    # The messages a Log would write, by day, each with its checkbox.
+    messages: list[DayMessages] = field(default_factory=list)
 
     @property
     def is_group(self) -> bool:
@@ -104,6 +107,8 @@ class ActivityView:
     log_date: date
     record_label: str
     state: str
+    activity_id: int
+    record_id: str
     last_error: str | None
     record_url: str | None
     log_url: str | None
@@ -240,7 +245,18 @@ def build_panel(
     elif panel.choices:
         panel.chosen = panel.choices[0]
     panel.fields = log_form(crm, panel.chosen.record if panel.chosen else None)
+    if panel.chosen is not None:
+        panel.messages = selection.messages_to_choose(
+            extension, conversation, panel.chosen.record.id
+        )
     return panel
+
+
+def skipped_messages(form: Mapping[str, Any] | None) -> set[int]:
+    """Return the ids of the listed messages left unchecked in a submitted form."""
+    if form is None or not hasattr(form, "getlist"):
+        return set()
+    return selection.skipped_ids(form.getlist("listed_message_id"), form.getlist("message_id"))
 
 
 def read_submission(
@@ -280,7 +296,7 @@ def default_form(fields: list[FormField]) -> dict[str, str]:
 
 
 def related_to_id(submission: Mapping[str, Any]) -> str | None:
-    value = submission.get(forms.RELATED_TO)
+    value = submission.get(RELATED_TO)
     return str(value) if value else None
 
 
@@ -296,10 +312,13 @@ def preview_text(
     """
     if panel.chosen is None:
         return None
+    skipped = skipped_messages(form)
     if form is None:
         form = default_form(panel.fields)
     submission, _errors = read_submission(panel.fields, form)
-    return engine.compose_preview(extension, conversation, panel.chosen.record.id, submission)
+    return engine.compose_preview(
+        extension, conversation, panel.chosen.record.id, submission, skip_message_ids=skipped
+    )
 
 
 def framed(body: str) -> str:
@@ -331,6 +350,8 @@ def log_status(extension: Extension, conversation: Conversation, crm: CrmView) -
                 log_date=activity.log_date,
                 record_label=f"{activity.record_name} ({activity.record_type})",
                 state=activity.state,
+                activity_id=activity.activity_id,
+                record_id=activity.record_id,
                 last_error=activity.last_error,
                 record_url=fill_url(crm.platform.get("contactPageUrl"), crm.base_url, values),
                 log_url=_activity_url(crm, values, activity.crm_log_url),

@@ -1,30 +1,27 @@
-"""Views of CRM logging: the Log panel and CRM settings in the widget, the manifest editor.
+"""Views of CRM logging: the Log panel and CRM settings in the widget.
 
 Widget views (``/widget/crm/...``) return named blocks of ``crm_logging/log_panel.html``
-and ``crm_logging/settings.html``; the editor (``/admin/manifests/...``, never framed)
-returns blocks of ``crm_logging/manifests.html``. Logic lives in ``panel``,
-``manifests`` and the engine.
+and ``crm_logging/settings.html``. Logic lives in ``panel`` and the engine; the
+manifest editor is the admin console's (``widget/admin``).
 """
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import render_template, request
 from jinja2_fragments.flask import render_block
 
 from connectors.errors import CrmError, CrmValidationError
-from connectors.registry import get_connector
 from widget import htmx_support
+from widget.access import conversation_for
 from widget.auth.service import login_required
 from widget.contacts.service import names_for
-from widget.crm_logging import bp, engine, manifests, new_contact, panel
+from widget.crm_logging import bp, engine, moves, new_contact, panel, status_block
 from widget.crm_logging.settings_view import SETTINGS_PAGE, settings_context
-from widget.errors import BadInput
+from widget.errors import DomainError, Forbidden, Invalid
 from widget.inbox.presenters import conversation_title
-from widget.inbox.service import get_conversation
 from widget.models import ConflictPolicy
 
-LOG_PAGE = "crm_logging/log_panel.html"
-MANIFESTS_PAGE = "crm_logging/manifests.html"
+LOG_PAGE = status_block.LOG_PAGE
 
 
 def _fragment(page: str, block: str, context: dict, status: int = 200):
@@ -53,9 +50,9 @@ def _panel_problem(context: dict):
 
 
 def _loggable_conversation(extension, conversation_id: int):
-    conversation = get_conversation(extension, conversation_id)
+    conversation = conversation_for(extension, conversation_id)
     if not panel.is_loggable(conversation):
-        raise BadInput("Pager conversations stay inside the company; they are not logged.")
+        raise Invalid("Pager conversations stay inside the company; they are not logged.")
     return conversation
 
 
@@ -84,6 +81,9 @@ def _panel_context(extension, conversation, record_id: str | None = None, form=N
         "contact_errors": {},
         "create_problem": None,
         "oob_preview": False,
+        "skipped": panel.skipped_messages(form),
+        "messages_error": None,
+        "move_error": None,
     }
 
 
@@ -102,7 +102,7 @@ def _chosen_record_context(extension, conversation_id: int) -> dict:
     record_id = request.args.get("record_id") or ""
     context = _panel_context(extension, conversation, record_id, request.args)
     if not context["panel"].problem and context["panel"].chosen is None:
-        raise BadInput("That record was not offered for this conversation.", "record_id")
+        raise Invalid("That record was not offered for this conversation.", "record_id")
     return context
 
 
@@ -148,11 +148,18 @@ def log_conversation(extension, conversation_id: int):
         return _fragment(LOG_PAGE, "log_panel", {**context, "errors": errors}, 422)
     try:
         engine.log_conversation(
-            extension, conversation, record_id, submission, panel.related_to_id(submission)
+            extension,
+            conversation,
+            record_id,
+            submission,
+            panel.related_to_id(submission),
+            skip_message_ids=context["skipped"],
         )
-    except BadInput as refused:
+    except DomainError as refused:
         if refused.field in {f.const for f in built.fields}:
             context["errors"] = {refused.field: refused.message}
+        elif refused.field == "message_ids":
+            context["messages_error"] = refused.message
         else:
             context["record_error"] = refused.message
         return _fragment(LOG_PAGE, "log_panel", context, refused.status)
@@ -160,13 +167,29 @@ def log_conversation(extension, conversation_id: int):
     return _fragment(LOG_PAGE, "log_panel", context)
 
 
+@bp.post("/widget/crm/conversations/<int:conversation_id>/log/activities/<int:activity_id>/move")
+@login_required
+def move_log(extension, conversation_id: int, activity_id: int):
+    """Move a logged day to another record; return the panel with the new logged mark."""
+    conversation = _loggable_conversation(extension, conversation_id)
+    try:
+        moves.move_activity(
+            extension, conversation, activity_id, request.form.get("record_id") or ""
+        )
+    except DomainError as refused:
+        context = _panel_context(extension, conversation)
+        context["move_error"] = refused.message
+        return _fragment(LOG_PAGE, "log_panel", context, refused.status)
+    # The panel now has the record the day moved to chosen.
+    context = _panel_context(extension, conversation, request.form.get("record_id"))
+    return _fragment(LOG_PAGE, "log_panel", context)
+
+
 def _status_response(extension, conversation):
-    crm = panel.crm_view(extension, request.host_url)
-    context = {
-        "panel": None,
-        "conversation": conversation,
-        "status": panel.log_status(extension, conversation, crm),
-    }
+    # The Log panel's Retry asks for the panel's markup (?view=panel); the thread's for its own.
+    context = status_block.status_context(
+        extension, conversation, request.host_url, view=request.args.get("view", "")
+    )
     return _fragment(LOG_PAGE, "log_status", context)
 
 
@@ -258,111 +281,12 @@ def update_open_log_page(extension):
 def update_conflict_policy(extension):
     """Set the account's conflict policy (admins only); return its block (422 if unknown)."""
     if not extension.is_admin:
-        raise BadInput("Only an admin can change the conflict policy.", status=403)
+        raise Forbidden("Only an admin can change the conflict policy.")
     raw = request.form.get("policy", "")
     try:
         policy = ConflictPolicy(raw)
     except ValueError:
         context = settings_context(extension, policy_error="Choose one of the listed policies.")
         return _fragment(SETTINGS_PAGE, "conflict_policy_setting", context, 422)
-    engine.set_conflict_policy(extension.account, policy)
+    engine.set_conflict_policy(extension.account, policy, actor=extension)
     return _fragment(SETTINGS_PAGE, "conflict_policy_setting", settings_context(extension))
-
-
-# -- manifest editor (admins) -------------------------------------------------------------
-
-
-def _require_admin(extension) -> None:
-    if not extension.is_admin:
-        raise BadInput("Only an admin can edit the CRM log form.", status=403)
-
-
-def _editor_context(extension, connector_id: str, **extra) -> dict:
-    active = manifests.active_manifest(connector_id, extension.account_id)
-    context = {
-        "extension": extension,
-        "connector_id": connector_id,
-        "display_name": get_connector(connector_id).display_name,
-        "document_text": manifests.manifest_text(active),
-        "versions": manifests.list_versions(connector_id, extension.account_id),
-        "errors": [],
-        "message": None,
-        "form_preview": None,
-    }
-    context.update(extra)
-    return context
-
-
-@bp.get("/admin/manifests/<connector_id>")
-@login_required
-def manifest_editor(extension, connector_id: str):
-    """Return the editor page: the active manifest in a textarea, errors, versions."""
-    _require_admin(extension)
-    manifests.known_connector(connector_id)
-    return render_template(MANIFESTS_PAGE, **_editor_context(extension, connector_id))
-
-
-@bp.post("/admin/manifests/<connector_id>/validate")
-@login_required
-def validate_manifest_document(extension, connector_id: str):
-    """Return the ``manifest_errors`` block for the submitted text (nothing is stored)."""
-    _require_admin(extension)
-    manifests.known_connector(connector_id)
-    text = request.form.get("document", "")
-    errors = manifests.check_document(text, connector_id)
-    context = {
-        "errors": errors,
-        "message": None if errors else "Valid: this manifest can be published.",
-        "form_preview": None if errors else manifests.form_preview(text, connector_id),
-    }
-    return render_block(MANIFESTS_PAGE, "manifest_errors", **context)
-
-
-@bp.post("/admin/manifests/<connector_id>/versions")
-@login_required
-def publish_manifest_version(extension, connector_id: str):
-    """Publish the submitted manifest; return the status block and the versions (OOB).
-
-    JSON callers send the manifest as the body and get ``{"version": N}`` (201) or the
-    error lines (422). An invalid manifest changes nothing: 422 with one line per error.
-    """
-    as_json = request.is_json
-    source = request.get_json(silent=True) if as_json else request.form.get("document", "")
-    if as_json and not isinstance(source, dict):
-        raise BadInput("Send the manifest as a JSON object.", status=400)
-    try:
-        version = manifests.publish_manifest(connector_id, source, extension)
-    except manifests.ManifestRejected as rejected:
-        if as_json:
-            lines = [{"pointer": e.pointer, "message": e.message} for e in rejected.errors]
-            body = {"error": {"status": 422, "message": rejected.message, "errors": lines}}
-            return jsonify(body), 422
-        html = render_block(
-            MANIFESTS_PAGE, "manifest_errors", errors=rejected.errors, message=rejected.message
-        )
-        return htmx_support.make_fragment_response(html, 422)
-    if as_json:
-        return jsonify({"connector_id": connector_id, "version": version.version}), 201
-    context = _editor_context(
-        extension, connector_id, message=f"Published version {version.version}; it is now active."
-    )
-    html = render_block(MANIFESTS_PAGE, "manifest_errors", **context) + render_block(
-        MANIFESTS_PAGE, "versions", **context, versions_oob=True
-    )
-    return htmx_support.make_fragment_response(html)
-
-
-@bp.post("/admin/manifests/<connector_id>/versions/<int:number>/rollback")
-@login_required
-def rollback_manifest_version(extension, connector_id: str, number: int):
-    """Make version ``number`` active again; return the editor (with it) and the versions."""
-    version = manifests.rollback_to(connector_id, number, extension)
-    context = _editor_context(
-        extension,
-        connector_id,
-        message=f"Version {number} is active again (as version {version.version}).",
-    )
-    html = render_block(MANIFESTS_PAGE, "editor", **context) + render_block(
-        MANIFESTS_PAGE, "versions", **context, versions_oob=True
-    )
-    return htmx_support.make_fragment_response(html)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from widget.crm_logging import autolog
+from widget import audit
+from widget.access import may_read, messages_visible_to
+from widget.crm_logging import autolog, tasks
 from widget.crm_logging.autolog import account_policy
-from widget.crm_logging.connections import connection_for
+from widget.crm_logging.connections import auto_log_forced, connection_for
 from widget.crm_logging.grouping import day_bounds, local_day
-from widget.errors import BadInput
+from widget.errors import Conflict, Invalid
 from widget.extensions import db
 from widget.models import (
     Account,
@@ -29,8 +31,14 @@ def user_settings(extension: Extension) -> CrmConnection:
 
 
 def set_auto_log(extension: Extension, enabled: bool, backfill: bool = False) -> CrmConnection:
-    """Turn auto-log on or off. ``backfill`` also logs the last ``BACKFILL_DAYS`` (7) days."""
-    autolog.set_auto_log(extension, enabled, backfill)
+    """Turn auto-log on or off. ``backfill`` also logs the last ``BACKFILL_DAYS`` (7) days.
+
+    Raises ``Conflict`` when turning it off while an admin has it on for everyone.
+    """
+    if not enabled and auto_log_forced(extension):
+        raise Conflict("Your admin has turned auto-log on for everyone in the company.")
+    if autolog.set_auto_log(extension, enabled, backfill):
+        tasks.autolog_backfill(extension.id)
     return connection_for(extension)
 
 
@@ -42,22 +50,36 @@ def set_open_log_page(extension: Extension, enabled: bool) -> CrmConnection:
     return connection
 
 
-def set_conflict_policy(account: Account, policy: str) -> CrmAccountSettings:
-    """Set the account's policy for numbers matching several records (admins only)."""
+def set_conflict_policy(
+    account: Account, policy: str, actor: Extension | None = None
+) -> CrmAccountSettings:
+    """Set the account's policy for numbers matching several records (admins only).
+
+    With the ``actor`` (the admin who chose it), the change goes into the audit log.
+    """
     try:
         chosen = ConflictPolicy(policy)
     except ValueError:
         allowed = ", ".join(p.value for p in ConflictPolicy)
-        raise BadInput(f"Choose a conflict policy: {allowed}.", "conflict_policy") from None
+        raise Invalid(f"Choose a conflict policy: {allowed}.", "conflict_policy") from None
     settings = account_policy(account)
+    before = settings.conflict_policy
     settings.conflict_policy = chosen
+    if actor is not None and before != chosen:
+        diff = audit.text_diff(
+            f"conflict policy: {before.value}",
+            f"conflict policy: {chosen.value}",
+            "before",
+            "after",
+        )
+        audit.record(actor, "policy.update", "Auto-log policy", f"Conflicts: {chosen.value}", diff)
     db.session.commit()
     return settings
 
 
 def should_open_log_page(extension: Extension, message: Message) -> bool:
     """True for the first message the user sent that day in a text conversation (setting on)."""
-    if message.extension_id != extension.id or message.direction != Direction.OUTBOUND:
+    if not may_read(extension, message) or message.direction != Direction.OUTBOUND:
         return False
     conversation = db.session.get(Conversation, message.conversation_id)
     if conversation is None or conversation.channel != Channel.TEXT:
@@ -69,7 +91,7 @@ def should_open_log_page(extension: Extension, message: Message) -> bool:
         select(Message.id)
         .where(
             Message.conversation_id == conversation.id,
-            Message.extension_id == extension.id,
+            messages_visible_to(extension),
             Message.direction == Direction.OUTBOUND.value,
             Message.id != message.id,
             Message.created_at >= start,

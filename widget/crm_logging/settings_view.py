@@ -10,6 +10,7 @@ from typing import Any
 
 from connectors.registry import available_connectors, get_connector
 from widget.crm_logging import engine
+from widget.crm_logging.connections import auto_log_forced
 from widget.models import ConflictPolicy, Extension
 
 SETTINGS_PAGE = "crm_logging/settings.html"
@@ -22,15 +23,23 @@ POLICY_LABELS = {
 
 
 def crm_choices() -> list[dict[str, Any]]:
-    """Return every installed CRM: id, name, and whether it signs in through OAuth."""
-    return [
-        {
-            "id": connector_id,
-            "name": cls.display_name,
-            "oauth": get_connector(connector_id).get_auth_type() == "oauth",
-        }
-        for connector_id, cls in sorted(available_connectors().items())
-    ]
+    """Return every installed CRM: id, name, whether it signs in through OAuth or with an
+    API key, and the choices to make before signing in (Clio's region)."""
+    choices = []
+    for connector_id, cls in sorted(available_connectors().items()):
+        connector = get_connector(connector_id)
+        auth = connector.get_auth_type()
+        options = connector.connect_options(engine.connector_config(connector_id))
+        choices.append(
+            {
+                "id": connector_id,
+                "name": cls.display_name,
+                "oauth": auth == "oauth",
+                "api_key": auth == "apiKey",
+                "options": options if auth == "oauth" else [],
+            }
+        )
+    return choices
 
 
 def settings_context(extension: Extension, **extra: Any) -> dict[str, Any]:
@@ -49,6 +58,7 @@ def settings_context(extension: Extension, **extra: Any) -> dict[str, Any]:
         "policies": [(policy.value, label) for policy, label in POLICY_LABELS.items()],
         "policy_error": None,
         "backfilled": False,
+        "auto_log_forced": auto_log_forced(extension),
     }
     context.update(extra)
     return context

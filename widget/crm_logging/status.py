@@ -7,7 +7,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from widget.errors import BadInput
+from widget.access import activities_visible_to, messages_visible_to, own_conversation
+from widget.crm_logging.case_logs import check_may_log
 from widget.extensions import db
 from widget.models import (
     ActivityState,
@@ -44,19 +45,13 @@ class LogStatus:
     failed_error: str | None
 
 
-def own_conversation(extension: Extension, conversation: Conversation | None) -> None:
-    """Raise ``BadInput(404)`` unless the conversation belongs to the extension."""
-    if conversation is None or conversation.extension_id != extension.id:
-        raise BadInput("That conversation does not exist.", status=404)
-
-
 def retry_failed(extension: Extension, conversation: Conversation) -> int:
     """Queue the conversation's failed activities again; return how many."""
-    own_conversation(extension, conversation)
+    check_may_log(extension, conversation)
     failed = list(
         db.session.scalars(
             select(CrmActivity).where(
-                CrmActivity.extension_id == extension.id,
+                activities_visible_to(extension),
                 CrmActivity.conversation_id == conversation.id,
                 CrmActivity.state == ActivityState.FAILED.value,
             )
@@ -84,7 +79,7 @@ def log_status(extension: Extension, conversation: Conversation) -> LogStatus:
         db.session.scalars(
             select(CrmActivity)
             .where(
-                CrmActivity.extension_id == extension.id,
+                activities_visible_to(extension),
                 CrmActivity.conversation_id == conversation.id,
             )
             .order_by(CrmActivity.log_date.desc(), CrmActivity.record_name, CrmActivity.id)
@@ -126,7 +121,7 @@ def logged_message_ids(extension: Extension, message_ids: list[int]) -> set[int]
             select(MessageLog.message_id)
             .join(Message, Message.id == MessageLog.message_id)
             .where(
-                Message.extension_id == extension.id,
+                messages_visible_to(extension),
                 MessageLog.message_id.in_(message_ids),
                 MessageLog.state == MessageLogState.LOGGED.value,
             )

@@ -6,7 +6,8 @@
   ``CRM_LOG_COALESCE_SECONDS`` later (compare-and-set on ``write_due_at``); each later
   message bumps the activity's revision and pushes that time back (capped), so 20
   messages pending together are one CRM write.
-- ``autolog_messages`` / ``autolog_backfill``: auto-log decisions (``autolog``).
+- ``autolog_messages`` / ``autolog_backfill``: auto-log decisions (``autolog``), queued
+  for new messages by ``on_messages_changed`` (connected by the package's ``init_app``).
 - ``sweep_crm_logs`` (every minute): re-queues pending activities nobody is writing and
   messages of auto-log users nobody looked at, so a crash between a commit and an
   enqueue only delays work.
@@ -16,15 +17,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from huey import crontab
 from sqlalchemy import select, update
 
-from widget.crm_logging import writer
+from widget.access import actor_params, personal_to
+from widget.crm_logging import autolog, case_logs, outcomes, writer
 from widget.extensions import db
 from widget.jobs import app_periodic_task, app_task
-from widget.models import ActivityState, CrmActivity
+from widget.models import ActivityState, CrmActivity, CrmConnection, Extension
 from widget.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ def write_crm_activity(activity_id: int, after_burst: bool = False) -> str:
             write_crm_activity.schedule(args=(activity_id, True), delay=wait)
             return "deferred"
     outcome = writer.write_activity(activity_id)
+    if outcome.result != writer.WriteResult.SKIPPED:
+        outcomes.announce_outcome(activity_id)  # the widget's mark follows the write
     if outcome.result == writer.WriteResult.RETRY:
         write_crm_activity.schedule(args=(activity_id,), delay=outcome.delay)
     elif outcome.result == writer.WriteResult.DIRTY:
@@ -106,17 +111,89 @@ def schedule_write(activity_id: int, delay: float | None = None) -> bool:
 @app_task()
 def autolog_messages(extension_id: int, message_ids: list[int]) -> int:
     """Auto-log new messages of one extension; return how many activities were touched."""
-    from widget.crm_logging import autolog
-
-    return autolog.process(extension_id, message_ids)
+    activity_ids = autolog.process(extension_id, message_ids)
+    for activity_id in activity_ids:
+        schedule_write(activity_id)
+    return len(activity_ids)
 
 
 @app_task()
 def autolog_backfill(extension_id: int) -> int:
     """Auto-log the unlogged messages since the user's ``autolog_since``."""
-    from widget.crm_logging import autolog
+    activity_ids = autolog.backfill(extension_id)
+    for activity_id in activity_ids:
+        schedule_write(activity_id)
+    return len(activity_ids)
 
-    return autolog.backfill(extension_id)
+
+@app_task()
+def sync_case_log(case_id: int) -> int:
+    """Bring a shared-inbox case's CRM activity up to date (or auto-log it for its
+    holder); return how many activities were scheduled for a write."""
+    activity_ids = case_logs.sync(case_id)
+    for activity_id in activity_ids:
+        schedule_write(activity_id)
+    return len(activity_ids)
+
+
+def on_queue_changed(case, events=(), **_: Any) -> None:
+    """``queue_changed`` receiver (after the commit): the case's body changed."""
+    try:
+        sync_case_log(case.id)
+    except Exception:
+        log.exception("could not queue the CRM log of case %s", case.id)
+        db.session.rollback()
+
+
+def on_queue_messages(sender: Extension, message_ids=(), reason: str = "", **_: Any) -> None:
+    """``messages_changed`` receiver for a queue's mailbox: new messages of its cases."""
+    if reason != "created" or not message_ids or not getattr(sender, "is_queue_mailbox", False):
+        return
+    try:
+        for case_id in case_logs.case_of_messages(list(message_ids)):
+            sync_case_log(case_id)
+    except Exception:
+        log.exception("could not queue the CRM log of queue messages %s", list(message_ids))
+        db.session.rollback()
+
+
+# The auto-log switch of an extension, read inside a change's own transaction (see
+# ``on_messages_staged``) and used after its commit by ``on_messages_changed``.
+_SWITCH_READ = "sidetalk_auto_log_switch"
+
+
+# Read for every new message: built once (building it cost more CPU than running it),
+# executed with the actor's parameters.
+_SWITCH = select(CrmConnection.auto_log).where(personal_to(None, CrmConnection.extension_id))
+
+
+def _auto_log_switch(extension: Extension) -> bool:
+    # One column, no object: the session's connection runs it without the ORM layer.
+    return bool(db.session.connection().scalar(_SWITCH, actor_params(extension)))
+
+
+def on_messages_staged(sender: Extension, messages=(), reason: str = "", **_: Any) -> None:
+    """Read the auto-log switch inside the transaction that creates the messages: after
+    its commit the session would take a connection again (a ping, ``BEGIN`` and
+    ``ROLLBACK`` more) for this one value. Stages nothing (returns None)."""
+    if reason == "created" and messages:
+        db.session.info.setdefault(_SWITCH_READ, {})[sender.id] = _auto_log_switch(sender)
+
+
+def on_messages_changed(sender: Extension, message_ids=(), reason: str = "", **_: Any) -> None:
+    """Queue auto-log of newly created messages when their owner has auto-log on."""
+    if reason != "created" or not message_ids:
+        return
+    try:
+        enabled = db.session.info.get(_SWITCH_READ, {}).pop(sender.id, None)
+        if enabled is None:  # announced without staging: read it now
+            enabled = _auto_log_switch(sender)
+        if enabled:
+            autolog_messages(sender.id, list(message_ids))
+    except Exception:
+        # Ingestion already committed; the sweeper picks the messages up. Never fail it.
+        log.exception("could not queue auto-log for extension %s", sender.id)
+        db.session.rollback()
 
 
 def stale_activity_ids(now=None, limit: int = SWEEP_BATCH) -> list[int]:
@@ -140,21 +217,24 @@ def stale_activity_ids(now=None, limit: int = SWEEP_BATCH) -> list[int]:
 
 
 def sweep(now=None) -> dict[str, int]:
-    """Re-queue forgotten CRM work; return how many activities and messages were queued."""
-    from widget.crm_logging import autolog
-
+    """Re-queue forgotten CRM work (writes, auto-log checks, logged queue cases that
+    missed a message or an event); return how many activities and messages were queued."""
     activity_ids = stale_activity_ids(now)
     for activity_id in activity_ids:
         write_crm_activity(activity_id)
+    stale_cases = case_logs.stale_cases(now or utcnow(), SWEEP_AGE)
+    for case_id in stale_cases:
+        sync_case_log(case_id)
     queued_messages = 0
     for extension_id, message_ids in autolog.unchecked_messages(now).items():
         queued_messages += len(message_ids)
         autolog_messages(extension_id, message_ids)
-    if activity_ids or queued_messages:
+    if activity_ids or queued_messages or stale_cases:
         log.info(
-            "CRM sweeper re-queued %d activities and %d messages",
+            "CRM sweeper re-queued %d activities, %d messages and %d queue cases",
             len(activity_ids),
             queued_messages,
+            len(stale_cases),
         )
     return {"activities": len(activity_ids), "messages": queued_messages}
 

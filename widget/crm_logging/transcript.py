@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -76,6 +77,17 @@ def _links_for(part: Attachment) -> list[MediaLink]:
     return []  # text and transcription parts are already in the message
 
 
+def message_entry(message: Message, sender: str, zone: ZoneInfo) -> DigestEntry:
+    """One message as the CRM user reads it: its time in the user's zone, its media."""
+    return DigestEntry(
+        sent_at=message.created_at.astimezone(zone),
+        sender=sender,
+        text=message.subject or "",
+        links=media_links(message),
+        transcription=message.transcription,
+    )
+
+
 class NameBook:
     """Display names for the addresses of a conversation-day."""
 
@@ -137,15 +149,7 @@ def build_digest(
     for message in ordered:
         outbound = message.direction == Direction.OUTBOUND
         sender = extension.name if outbound else book.name(message.from_address, message.from_name)
-        entries.append(
-            DigestEntry(
-                sent_at=message.created_at.astimezone(zone),
-                sender=sender,
-                text=message.subject or "",
-                links=media_links(message),
-                transcription=message.transcription,
-            )
-        )
+        entries.append(message_entry(message, sender, zone))
     title = _title(conversation, book, len(ordered))
     participants = (extension.name, *(book.labelled(a) for a in conversation.addresses))
     return Digest(

@@ -7,7 +7,9 @@ The steps, each committed before the next CRM call, are what make a crash harmle
 2. **Reconcile**: an activity without a CRM id whose create was already started may
    have landed in the CRM before a crash; ``connector.find_message_log(log_key)`` finds
    it and the id is committed at once.
-3. **Mark the create started** (committed), then create; or update the known id.
+3. **Mark the create started** (committed), then create; or update the known id; or,
+   for a day the user moved to another record (``moved_from_record_id``), move it in
+   the CRM (re-parent, or delete and create again: see ``_move``).
 4. **Finish** under the claim token: store the CRM id, the revision written, and mark
    the composed ``message_logs`` logged. A revision bumped meanwhile leaves it pending.
 
@@ -18,6 +20,7 @@ Connector errors become state: ``CrmAuthError`` -> failed "Reconnect your CRM";
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import uuid
@@ -28,13 +31,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import case, select, update
 
-from connectors.base import LogResult, MatchedRecord, MessageLogWrite
+from connectors.base import Connector, CrmSession, LogResult, MatchedRecord, MessageLogWrite
 from connectors.errors import CrmAuthError, CrmError, CrmNotFound, CrmRetryableError
 from connectors.retry import backoff_delay
+from widget.crm_logging.case_digest import build_case_digest
 from widget.crm_logging.connections import RECONNECT_MESSAGE, connection_for, connector_session
 from widget.crm_logging.digest import clean_text, render
 from widget.crm_logging.transcript import build_digest, message_type_of
-from widget.errors import BadInput
+from widget.errors import DomainError
 from widget.extensions import db
 from widget.models import (
     ActivityState,
@@ -44,7 +48,9 @@ from widget.models import (
     Message,
     MessageLog,
     MessageLogState,
+    QueueConversation,
 )
+from widget.models.crm import log_key
 from widget.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -160,14 +166,20 @@ def build_write(
 ) -> MessageLogWrite:
     """Return the complete write for the activity's current content."""
     conversation = db.session.get(Conversation, activity.conversation_id)
-    digest = build_digest(
-        extension,
-        conversation,
-        activity.log_date,
-        messages,
-        activity.record_name,
-        activity.record_phone,
-    )
+    if activity.queue_conversation_id is not None:  # a whole shared-inbox case
+        case = db.session.get(QueueConversation, activity.queue_conversation_id)
+        digest = build_case_digest(
+            extension, case, messages, activity.record_name, activity.record_phone
+        )
+    else:
+        digest = build_digest(
+            extension,
+            conversation,
+            activity.log_date,
+            messages,
+            activity.record_name,
+            activity.record_phone,
+        )
     return MessageLogWrite(
         log_key=activity.log_key,
         subject=clean_text(digest.subject),
@@ -200,7 +212,7 @@ def write_activity(activity_id: int) -> WriteOutcome:
         return _retry(activity, token, exc.message, exc.retry_after)
     except CrmError as exc:  # validation errors and anything else the CRM refused
         return _fail(activity_id, token, exc.message)
-    except BadInput as exc:  # e.g. the connector is no longer installed
+    except DomainError as exc:  # e.g. the connector is no longer installed
         return _fail(activity_id, token, exc.message)
     except Exception as exc:
         # A bug or an unwrapped transport error: keep the intent and try again later.
@@ -220,13 +232,23 @@ def _write_claimed(activity: CrmActivity, token: str) -> WriteOutcome:
     messages = composed_messages(activity.id)
     write = build_write(activity, extension, messages, connector.get_log_format_type())
     log_id = activity.crm_log_id
+    moving = activity.moved_from_record_id is not None
     if log_id is None and activity.create_started_at is not None:
         # A create may have reached the CRM before we crashed or timed out: look first.
         log_id = connector.find_message_log(session, write.log_key)
         if log_id is not None:
+            moving = False  # created under the new record already: nothing to move
+        elif moving:  # or created under the record the user moved the day from
+            old_key = log_key(
+                activity.conversation_id, activity.log_date, str(activity.moved_from_record_id)
+            )
+            log_id = connector.find_message_log(session, old_key)
+        if log_id is not None:
             _set(activity.id, token, crm_log_id=log_id)
     result: LogResult | None = None
-    if log_id is not None:
+    if log_id is not None and moving:
+        result = _move(activity, token, connector, session, log_id, write)
+    elif log_id is not None:
         try:
             result = connector.update_message_log(session, log_id, write)
         except CrmNotFound:
@@ -241,6 +263,36 @@ def _write_claimed(activity: CrmActivity, token: str) -> WriteOutcome:
     return finish(activity.id, token, revision, result, [m.id for m in messages])
 
 
+def _move(
+    activity: CrmActivity,
+    token: str,
+    connector: Connector,
+    session: CrmSession,
+    log_id: str,
+    write: MessageLogWrite,
+) -> LogResult | None:
+    """Move the CRM's log to the activity's new record; None when it must be created anew.
+
+    A CRM that can re-parent does it in one idempotent call. Otherwise the old log is
+    deleted (a log already gone counts as deleted, so a crash between the delete and the
+    commit below is harmless) and forgotten, and the caller creates the new one the usual
+    crash-safe way.
+    """
+    try:
+        moved = connector.move_message_log(session, log_id, write)
+    except CrmNotFound:
+        moved, gone = None, True
+    else:
+        gone = False
+    if moved is not None:
+        return moved
+    if not gone:
+        with contextlib.suppress(CrmNotFound):  # deleted meanwhile: just as good
+            connector.delete_message_log(session, log_id)
+    _set(activity.id, token, crm_log_id=None, crm_log_url=None, create_started_at=None)
+    return None
+
+
 def finish(
     activity_id: int, token: str, revision: int, result: LogResult, message_ids: list[int]
 ) -> WriteOutcome:
@@ -251,6 +303,9 @@ def finish(
         "written_revision": revision,
         "dirty_since": case(
             (CrmActivity.revision == revision, None), else_=CrmActivity.dirty_since
+        ),
+        "moved_from_record_id": case(
+            (CrmActivity.revision == revision, None), else_=CrmActivity.moved_from_record_id
         ),
         "state": case(
             (CrmActivity.revision == revision, ActivityState.WRITTEN.value),

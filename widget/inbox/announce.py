@@ -17,8 +17,8 @@ from contextvars import ContextVar
 from sqlalchemy import inspect
 
 from widget.extensions import db
-from widget.inbox.ingest import messages_changed
-from widget.models import Extension, PendingPush
+from widget.inbox.ingest import messages_changed, messages_staged
+from widget.models import Extension, Message, PendingPush
 
 _SESSION_KEY = "sidetalk_announcements"
 _importing_history: ContextVar[bool] = ContextVar("sidetalk_importing_history", default=False)
@@ -52,9 +52,37 @@ def announce(extension: Extension, message_ids: Iterable[int], reason: str) -> N
     db.session.info.setdefault(_SESSION_KEY, []).append((extension, ids, reason, pending))
 
 
+def announce_staged(extension: Extension, messages: list[Message], reason: str) -> None:
+    """Like ``announce``, with the push prepared inside the change's transaction.
+
+    Receivers of ``messages_staged`` (the real-time capability) render the frames now
+    and log them in this transaction, so the change and its logged push are one commit
+    and no outbox row needs a second one; what they return is handed back to them with
+    ``messages_changed`` after the commit, to publish. Without such a receiver this is
+    ``announce``.
+    """
+    if not messages or _importing_history.get():
+        return
+    replies = messages_staged.send(extension, messages=messages, reason=reason)
+    staged = [result for _, result in replies if result is not None]
+    if not staged:
+        announce(extension, [m.id for m in messages], reason)
+        return
+    ids = [m.id for m in messages]
+    db.session.info.setdefault(_SESSION_KEY, []).append((extension, ids, reason, staged))
+
+
+def discard_announcements() -> None:
+    """After a rollback: forget what the rolled-back transaction announced."""
+    db.session.info.pop(_SESSION_KEY, None)
+
+
 def send_announcements() -> None:
     """After a commit: send ``messages_changed`` for every change announced in it."""
     for extension, ids, reason, pending in db.session.info.pop(_SESSION_KEY, []):
+        if isinstance(pending, list):  # staged: the push is logged, only publishing is left
+            messages_changed.send(extension, message_ids=ids, reason=reason, staged=pending)
+            continue
         # The row's identity, read without loading it again (the commit expired it).
         key = inspect(pending).key
         if key is None:

@@ -1,35 +1,68 @@
 """Ingestion: the one path by which platform records become messages.
 
-Webhooks, the sandbox and (later) message-store sync all call ``ingest_record``. It is
-idempotent: the unique (platform, platform_message_id) constraint means a record
-delivered twice is one message, and ``lastModifiedTime`` decides between two versions,
-so an older version arriving late never overwrites a newer one.
+Webhooks, the sandbox, compose and message-store sync all come here: ``ingest_record``
+for one record, ``widget.inbox.batch.ingest_page`` for a page. Both are idempotent: the
+unique (platform, platform_message_id) constraint makes a record delivered twice one
+message, and ``lastModifiedTime`` decides between two versions with a compare-and-set
+on the stored version, so an older version never overwrites a newer one, even when both
+arrive at the same moment in two processes.
+
+A new message costs a fixed number of statements whatever the thread's length: the
+conversation is found or created and its summary moved by one upsert
+(``widget.inbox.summary``), the message inserted with ``ON CONFLICT DO NOTHING``; no
+message of the thread is read.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from blinker import Namespace
-from sqlalchemy import and_, func, select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from widget import media
+from widget.access import mailbox_of
 from widget.extensions import db
+from widget.inbox.summary import (
+    PREVIEW_LENGTH,
+    SummaryDelta,
+    apply_deltas,
+    conversation_row,
+    counts_as_unread,
+    preview_of,
+    preview_text,
+    refresh_conversation,
+    upsert_statement_for,
+)
 from widget.models import (
     Attachment,
     Availability,
+    Channel,
     Conversation,
     ConversationKind,
     Direction,
     Extension,
     Message,
     MessageType,
-    ReadStatus,
 )
-from widget.models.message import CHANNEL_OF_TYPE
-from widget.models.queries import insert_once
+from widget.models.message import CHANNEL_OF_TYPE, participants_key
+from widget.models.queries import dialect_insert, dialect_name
 from widget.platforms.records import ParsedRecord, RecordError, parse_record
+
+__all__ = [
+    "PREVIEW_LENGTH",
+    "IngestResult",
+    "ingest_record",
+    "message_ingested",
+    "messages_changed",
+    "messages_staged",
+    "participants_key",
+    "preview_text",
+    "refresh_conversation",
+]
 
 _signals = Namespace()
 # Sent after the commit that made the change visible: receivers may publish events.
@@ -37,8 +70,11 @@ messages_changed = _signals.signal("messages-changed")
 # Sent inside the ingesting transaction, before the commit, for every new message: what a
 # receiver records (e.g. an SMS opt-out) commits or rolls back together with the message.
 message_ingested = _signals.signal("message-ingested")
-
-PREVIEW_LENGTH = 140
+# Sent inside the ingesting transaction with the changed messages (``announce_staged``):
+# a receiver may log what it will push in the same commit and return it for later.
+messages_staged = _signals.signal("messages-staged")
+# How many times a compare-and-set on a message's version is tried before giving up.
+CAS_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -64,110 +100,199 @@ def other_parties(extension: Extension, parsed: ParsedRecord) -> list[str]:
     return others
 
 
-def participants_key(addresses: list[str]) -> str:
-    return "," + ",".join(sorted(addresses)) + ","
-
-
-def _conversation_for(extension: Extension, parsed: ParsedRecord) -> Conversation:
-    channel = CHANNEL_OF_TYPE[parsed.type]
-    if parsed.conversation_id:
-        # A group conversation Sidetalk created (a pager group) keeps its thread when its
-        # members change, so the platform's conversation id finds it before the members do.
-        group = db.session.scalar(
-            select(Conversation).where(
-                Conversation.extension_id == extension.id,
-                Conversation.channel == channel,
-                Conversation.kind == ConversationKind.GROUP,
-                Conversation.platform_conversation_id == parsed.conversation_id,
-            )
-        )
-        if group is not None:
-            return group
+def conversation_values(extension: Extension, parsed: ParsedRecord) -> dict:
+    """The identity columns of the conversation ``parsed`` belongs to in ``extension``."""
     others = other_parties(extension, parsed)
-    key = participants_key(others)
-    found = db.session.scalar(
-        select(Conversation).where(
-            Conversation.extension_id == extension.id,
-            Conversation.channel == channel,
-            Conversation.participants == key,
-        )
-    )
-    if found is not None:
-        return found
     if parsed.type == MessageType.PAGER:
         kind = ConversationKind.PAGER
     else:
         kind = ConversationKind.GROUP if len(others) > 1 else ConversationKind.DIRECT
-    conversation = Conversation(
-        extension_id=extension.id,
-        channel=channel,
-        kind=kind,
-        participants=key,
-        platform_conversation_id=parsed.conversation_id,
-        last_message_at=parsed.created_at,
-        last_message_type=parsed.type,
-        last_direction=parsed.direction,
+    return {
+        "extension_id": extension.id,
+        "channel": CHANNEL_OF_TYPE[parsed.type],
+        "kind": kind,
+        "participants": participants_key(others),
+        "platform_conversation_id": parsed.conversation_id,
+    }
+
+
+def parts_summary(parsed: ParsedRecord) -> dict:
+    """The attachment facts a preview needs, from the record alone."""
+    return {
+        "is_mms": any(p.kind == "MmsAttachment" for p in parsed.attachments),
+        "duration_seconds": next(
+            (p.duration_seconds for p in parsed.attachments if p.duration_seconds), None
+        ),
+        "page_count": parsed.fax_page_count,
+    }
+
+
+def record_preview(parsed: ParsedRecord) -> str:
+    return preview_of(parsed.type, parsed.subject, **parts_summary(parsed))
+
+
+def new_message_delta(parsed: ParsedRecord) -> SummaryDelta:
+    """What storing ``parsed`` as a new message does to its conversation's summary."""
+    delta = SummaryDelta()
+    if parsed.availability != Availability.ALIVE:
+        return delta
+    delta.alive = 1
+    delta.unread = int(counts_as_unread(parsed.direction, parsed.read_status, parsed.availability))
+    delta.offer(parsed.created_at, parsed.type, parsed.direction, record_preview(parsed))
+    return delta
+
+
+def _pager_group(extension: Extension, parsed: ParsedRecord) -> Conversation | None:
+    """A group conversation Sidetalk created (a pager group) keeps its thread when its
+    members change, so the platform's conversation id finds it before the members do.
+
+    A mixed pager group texts its outside members: their answers belong to the group too
+    (the texts sent to them stay in the one-to-one thread, with their status).
+    """
+    if not parsed.conversation_id:
+        return None
+    channel = CHANNEL_OF_TYPE[parsed.type]
+    answer = channel == Channel.TEXT and parsed.direction == Direction.INBOUND
+    if parsed.type != MessageType.PAGER and not answer:
+        return None
+    channels = (channel, Channel.PAGER) if answer else (channel,)
+    return db.session.scalar(
+        select(Conversation).where(
+            mailbox_of(extension).where(Conversation),
+            Conversation.channel.in_(channels),
+            Conversation.kind == ConversationKind.GROUP,
+            Conversation.platform_conversation_id == parsed.conversation_id,
+        )
     )
-    if not insert_once(conversation):
-        # Another worker created it between our select and insert: use theirs.
-        return db.session.scalars(
-            select(Conversation).where(
-                Conversation.extension_id == extension.id,
-                Conversation.channel == channel,
-                Conversation.participants == key,
-            )
-        ).one()
-    return conversation
 
 
-def _new_attachments(parsed: ParsedRecord, content: Mapping[str, bytes]) -> list[Attachment]:
-    result = []
+def _conversation_with(extension: Extension, parsed: ParsedRecord, delta: SummaryDelta):
+    """Find or create the conversation of ``parsed`` and apply ``delta`` to its summary."""
+    group = _pager_group(extension, parsed)
+    if group is not None:
+        apply_deltas({group.id: delta})
+        return group
+    row = conversation_row(
+        conversation_values(extension, parsed),
+        delta,
+        (parsed.created_at, parsed.type, parsed.direction),
+    )
+    statement = upsert_statement_for(dialect_name())
+    return db.session.scalars(statement, [row], execution_options={"populate_existing": True}).one()
+
+
+def attachment_rows(parsed: ParsedRecord, content: Mapping[str, bytes]) -> list[dict]:
+    """The attachment rows of a new message (without ``message_id``)."""
+    rows = []
     for part in parsed.attachments:
         if part.kind == "Text":
             continue  # the text is the record's subject; nothing to keep twice
         data = content.get(part.uri or "")
-        result.append(
-            Attachment(
-                platform_attachment_id=part.id,
-                kind=part.kind,
-                content_type=part.content_type,
-                size=len(data) if data is not None else part.size,
-                filename=part.filename,
-                platform_uri=part.uri,
-                storage_path=media.store_bytes(data) if data is not None else None,
-                duration_seconds=part.duration_seconds,
-                page_count=parsed.fax_page_count if part.kind == "RenderedDocument" else None,
-            )
+        rows.append(
+            {
+                "platform_attachment_id": part.id,
+                "kind": part.kind,
+                "content_type": part.content_type,
+                "size": len(data) if data is not None else part.size,
+                "filename": media.clean_filename(part.filename),
+                "platform_uri": part.uri,
+                "storage_path": media.store_bytes(data) if data is not None else None,
+                "duration_seconds": part.duration_seconds,
+                "page_count": parsed.fax_page_count if part.kind == "RenderedDocument" else None,
+                "width": None,
+                "height": None,
+            }
         )
-    return result
+    return rows
 
 
-def _transcription(parsed: ParsedRecord, content: Mapping[str, bytes]) -> str | None:
+def transcription_of(parsed: ParsedRecord, content: Mapping[str, bytes]) -> str | None:
     for part in parsed.attachments:
         if part.kind == "AudioTranscription" and part.uri in content:
             return content[part.uri].decode("utf-8", errors="replace").strip()
     return None
 
 
-def _apply_state(message: Message, parsed: ParsedRecord) -> None:
-    """Copy the fields that change over a message's life from a newer record version."""
-    message.message_status = parsed.message_status
-    message.read_status = parsed.read_status
-    if parsed.availability != message.availability:
-        message.availability = parsed.availability
-        if parsed.availability == Availability.DELETED:
-            message.deleted_at = parsed.last_modified_at
-        elif parsed.availability == Availability.PURGED:
-            message.purged_at = parsed.last_modified_at
-    message.to_parties = _parties_json(parsed)
-    message.last_modified_at = parsed.last_modified_at
-
-
-def _parties_json(parsed: ParsedRecord) -> list[dict]:
+def parties_json(parsed: ParsedRecord) -> list[dict]:
     return [
         {"address": p.address, "name": p.name, "status": p.status, "internal": p.internal}
         for p in parsed.recipients
     ]
+
+
+def state_values(parsed: ParsedRecord) -> dict:
+    """The columns that change over a message's life, as the record's version has them."""
+    values = {
+        "message_status": parsed.message_status,
+        "read_status": parsed.read_status,
+        "availability": parsed.availability,
+        "to_parties": parties_json(parsed),
+        "last_modified_at": parsed.last_modified_at,
+    }
+    if parsed.availability == Availability.DELETED:
+        values["deleted_at"] = parsed.last_modified_at
+    elif parsed.availability == Availability.PURGED:
+        values["purged_at"] = parsed.last_modified_at
+    return values
+
+
+def message_values(
+    extension: Extension,
+    conversation_id: int,
+    parsed: ParsedRecord,
+    platform: str,
+    content: Mapping[str, bytes],
+) -> dict:
+    """Every column of a new message from ``parsed``."""
+    return {
+        "extension_id": extension.id,
+        "conversation_id": conversation_id,
+        "platform": platform,
+        "platform_message_id": parsed.id,
+        "platform_conversation_id": parsed.conversation_id,
+        "type": parsed.type,
+        "direction": parsed.direction,
+        "from_address": parsed.sender.address if parsed.sender else "",
+        "from_name": parsed.sender.name if parsed.sender else None,
+        "subject": parsed.subject,
+        "priority": parsed.priority,
+        "created_at": parsed.created_at,
+        "transcription": transcription_of(parsed, content),
+        "deleted_at": None,
+        "purged_at": None,
+        **state_values(parsed),
+    }
+
+
+@functools.cache
+def _insert_message_statement(dialect: str):
+    """Built once per dialect (see ``upsert_statement_for``), executed with the values."""
+    return (
+        dialect_insert(Message)
+        .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
+        .returning(Message)
+    )
+
+
+def _insert_message(values: dict, attachments: list[dict]) -> Message | None:
+    """Insert a message (and its parts); None when its platform id is stored already."""
+    message = db.session.scalars(
+        _insert_message_statement(dialect_name()),
+        [values],
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+    if message is None:
+        return None
+    parts = []
+    if attachments:
+        parts = list(
+            db.session.scalars(
+                dialect_insert(Attachment).returning(Attachment, sort_by_parameter_order=True),
+                [{**row, "message_id": message.id} for row in attachments],
+            )
+        )
+    set_committed_value(message, "attachments", parts)
+    return message
 
 
 def ingest_record(
@@ -183,88 +308,102 @@ def ingest_record(
     """
     parsed = record if isinstance(record, ParsedRecord) else parse_record(record)
     content = content or {}
-    existing = _find(platform, parsed.id)
-    if existing is None:
-        conversation = _conversation_for(extension, parsed)
-        message = Message(
-            extension_id=extension.id,
-            conversation_id=conversation.id,
-            platform=platform,
-            platform_message_id=parsed.id,
-            platform_conversation_id=parsed.conversation_id,
-            type=parsed.type,
-            direction=parsed.direction,
-            from_address=parsed.sender.address if parsed.sender else "",
-            from_name=parsed.sender.name if parsed.sender else None,
-            subject=parsed.subject,
-            priority=parsed.priority,
-            created_at=parsed.created_at,
-            transcription=_transcription(parsed, content),
-            attachments=_new_attachments(parsed, content),
-        )
-        _apply_state(message, parsed)
-        if insert_once(message):
-            refresh_conversation(conversation)
-            message_ingested.send(extension, message=message)
-            return IngestResult(message=message, created=True, changed=True)
-        # Delivered twice at once: another worker stored it; this version updates theirs.
-        existing = _find(platform, parsed.id)
-        if existing is None:
-            raise RuntimeError(f"message {parsed.id} was refused, yet is not stored")
-    if existing.extension_id != extension.id:
-        raise RecordError("the record belongs to another extension's mailbox")
-    if parsed.last_modified_at <= existing.last_modified_at:
-        return IngestResult(message=existing, created=False, changed=False)
-    _apply_state(existing, parsed)
-    refresh_conversation(existing.conversation)
-    return IngestResult(message=existing, created=False, changed=True)
+    if parsed.last_modified_at > parsed.created_at:
+        # A later version (a status change, a read): most likely stored already.
+        found = _update_existing(extension, parsed, platform)
+        if found is not None:
+            return found
+    delta = new_message_delta(parsed)
+    conversation = _conversation_with(extension, parsed, delta)
+    values = message_values(extension, conversation.id, parsed, platform, content)
+    message = _insert_message(values, attachment_rows(parsed, content))
+    if message is not None:
+        set_committed_value(message, "conversation", conversation)
+        message_ingested.send(extension, message=message)
+        return IngestResult(message=message, created=True, changed=True)
+    # Stored already (delivered twice, or by another worker meanwhile): take the delta
+    # back, then treat the record as a version of the stored message.
+    apply_deltas({conversation.id: SummaryDelta(-delta.alive, -delta.unread, latest_may_go=True)})
+    result = _update_existing(extension, parsed, platform)
+    if result is None:
+        raise RuntimeError(f"message {parsed.id} was refused, yet is not stored")
+    return result
 
 
 def _find(platform: str, platform_message_id: str) -> Message | None:
     return db.session.scalar(
-        select(Message).where(
-            Message.platform == platform, Message.platform_message_id == platform_message_id
+        select(Message)
+        .where(Message.platform == platform, Message.platform_message_id == platform_message_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def version_delta(message: Message, parsed: ParsedRecord) -> SummaryDelta:
+    """What replacing ``message``'s state by ``parsed``'s does to the summary."""
+    was_alive = message.availability == Availability.ALIVE
+    alive = parsed.availability == Availability.ALIVE
+    delta = SummaryDelta(
+        alive=int(alive) - int(was_alive),
+        unread=int(counts_as_unread(message.direction, parsed.read_status, parsed.availability))
+        - int(counts_as_unread(message.direction, message.read_status, message.availability)),
+        latest_may_go=was_alive and not alive,
+    )
+    if alive and not was_alive:
+        delta.offer(message.created_at, message.type, message.direction, preview_text(message))
+    return delta
+
+
+def _update_existing(
+    extension: Extension,
+    parsed: ParsedRecord,
+    platform: str,
+    known: Message | None = None,
+    deltas: dict[int, SummaryDelta] | None = None,
+) -> IngestResult | None:
+    """Apply ``parsed`` to the stored message if it is a newer version; None if not stored.
+
+    Compare-and-set: the update only lands if the stored version is still the one read,
+    so of two versions arriving at once the newer one always ends up stored, and the
+    summary deltas are computed against the state actually replaced. ``known`` is the
+    stored message if the caller read it already; with ``deltas`` the summary change is
+    added there for the caller to apply (a page applies all of them in one statement).
+    """
+    existing = known
+    for _ in range(CAS_ATTEMPTS):
+        if existing is None:
+            existing = _find(platform, parsed.id)
+        if existing is None:
+            return None
+        if not mailbox_of(extension).holds(existing):
+            raise RecordError("the record belongs to another extension's mailbox")
+        if parsed.last_modified_at <= existing.last_modified_at:
+            return IngestResult(message=existing, created=False, changed=False)
+        delta = version_delta(existing, parsed)
+        values = state_values(parsed)
+        swapped = db.session.execute(
+            update(Message.__table__)
+            .where(
+                Message.__table__.c.id == existing.id,
+                Message.__table__.c.last_modified_at == existing.last_modified_at,
+            )
+            .values(**values)
         )
-    )
+        if swapped.rowcount != 1:
+            existing = None  # another writer stored a version meanwhile: read it again
+            continue
+        return swapped_in(existing, values, delta, deltas)
+    raise RuntimeError(f"message {parsed.id} kept changing while being stored")
 
 
-def refresh_conversation(conversation: Conversation) -> None:
-    """Recompute the list summary (latest message, unread count) from the messages."""
-    db.session.flush()
-    alive = and_(
-        Message.conversation_id == conversation.id, Message.availability == Availability.ALIVE
-    )
-    latest = db.session.scalars(
-        select(Message).where(alive).order_by(Message.created_at.desc(), Message.id.desc())
-    ).first()
-    conversation.unread_count = db.session.scalar(
-        select(func.count()).where(
-            alive,
-            Message.read_status == ReadStatus.UNREAD,
-            Message.direction == Direction.INBOUND,
-        )
-    )
-    conversation.message_count = db.session.scalar(select(func.count()).where(alive))
-    if latest is None:
-        conversation.availability = Availability.DELETED
-        conversation.unread_count = 0
-        return
-    conversation.availability = Availability.ALIVE
-    conversation.last_message_at = latest.created_at
-    conversation.last_message_type = latest.type
-    conversation.last_direction = latest.direction
-    conversation.preview = preview_text(latest)
-
-
-def preview_text(message: Message) -> str:
-    """A one-line summary of ``message`` for its conversation's list row."""
-    if message.type == MessageType.VOICEMAIL:
-        seconds = next((a.duration_seconds for a in message.attachments if a.duration_seconds), 0)
-        return f"Voicemail ({int(seconds) // 60}:{int(seconds) % 60:02d})"
-    if message.type == MessageType.FAX:
-        pages = next((a.page_count for a in message.attachments if a.page_count), 1)
-        return f"Fax, {pages} page{'s' if pages != 1 else ''}"
-    text = " ".join(message.subject.split())
-    if not text and message.is_mms:
-        return "Picture message"
-    return text[:PREVIEW_LENGTH]
+def swapped_in(
+    message: Message, values: dict, delta: SummaryDelta, deltas: dict[int, SummaryDelta] | None
+) -> IngestResult:
+    """After a successful compare-and-set: the session's copy takes ``values`` (as stored)
+    and the summary ``delta`` is applied now, or added to ``deltas`` for the caller."""
+    for name, value in values.items():
+        set_committed_value(message, name, value)
+    if deltas is None:
+        apply_deltas({message.conversation_id: delta})
+    else:
+        deltas.setdefault(message.conversation_id, SummaryDelta()).merge(delta)
+    return IngestResult(message=message, created=False, changed=True)

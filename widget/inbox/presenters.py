@@ -9,19 +9,30 @@ from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, exists, select
+from markupsafe import Markup
+from sqlalchemy import exists, select
 
+from widget.access import actor_params, messages_visible_to
 from widget.contacts.service import names_for
 from widget.extensions import db
-from widget.models import Attachment, Availability, Channel, Conversation, Extension, Message
+from widget.models import (
+    Attachment,
+    Availability,
+    Channel,
+    Conversation,
+    Direction,
+    Extension,
+    Message,
+    MessageStatus,
+)
 from widget.models.queries import dialect_name, one_of
 from widget.phone import display
 
 CHANNEL_ICONS = {
-    Channel.TEXT: ("💬", "Text"),
-    Channel.VOICEMAIL: ("🎙", "Voicemail"),
-    Channel.FAX: ("📠", "Fax"),
-    Channel.PAGER: ("📟", "Pager"),
+    Channel.TEXT: ("text", "Text"),
+    Channel.VOICEMAIL: ("voicemail", "Voicemail"),
+    Channel.FAX: ("fax", "Fax"),
+    Channel.PAGER: ("pager", "Pager"),
 }
 
 
@@ -33,6 +44,9 @@ class RowView:
     type_label: str
     audio_url: str | None = None
     document_url: str | None = None
+    # A search result found by its text: the matching words, marked (escaped markup).
+    snippet: Markup | None = None
+    failed: bool = False  # its newest message is one of ours that did not go
 
 
 # Formatting parses the number with phonenumbers (the costliest step of a list row);
@@ -60,10 +74,20 @@ def _media_signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sidetalk-media")
 
 
+def _session_epoch(extension_id: int) -> int | None:
+    extension = db.session.get(Extension, extension_id)
+    return extension.session_epoch if extension is not None else None
+
+
 def media_url(attachment: Attachment, download: bool = False, extension_id: int | None = None):
-    """Return a link to the attachment, signed for its owner so <audio>/<img> can load it."""
+    """Return a link to the attachment, signed for its owner so <audio>/<img> can load it.
+
+    The link carries the owner's sign-in generation: signing out (which bumps it) kills
+    every widget media link at once, like the session itself. Links written into CRM
+    bodies (``crm_media_url``) are long-lived by design and carry none.
+    """
     owner = extension_id if extension_id is not None else attachment.message.extension_id
-    sig = _media_signer().dumps([attachment.id, owner])
+    sig = _media_signer().dumps([attachment.id, owner, _session_epoch(owner)])
     return url_for(
         "inbox.attachment", attachment_id=attachment.id, sig=sig, download="1" if download else None
     )
@@ -74,16 +98,21 @@ def read_media_signature(sig: str, attachment_id: int) -> int | None:
     if not sig:
         return None
     # Widget links live hours; links written into CRM bodies (crm_media_url) live weeks.
+    # (signer, max age, whether the link dies with its owner's session)
     signers = (
-        (_media_signer(), MEDIA_LINK_MAX_AGE),
-        (_crm_media_signer(), current_app.config["CRM_MEDIA_LINK_MAX_AGE"]),
+        (_media_signer(), MEDIA_LINK_MAX_AGE, True),
+        (_crm_media_signer(), current_app.config["CRM_MEDIA_LINK_MAX_AGE"], False),
     )
-    for signer, max_age in signers:
+    for signer, max_age, ends_with_session in signers:
         try:
-            signed_id, owner = signer.loads(sig, max_age=max_age)
+            signed_id, owner, *epoch = signer.loads(sig, max_age=max_age)
         except (BadSignature, SignatureExpired, ValueError, TypeError):
             continue
-        return owner if signed_id == attachment_id and isinstance(owner, int) else None
+        if signed_id != attachment_id or not isinstance(owner, int):
+            return None
+        if ends_with_session and epoch != [_session_epoch(owner)]:
+            return None  # a widget link from before a sign-out
+        return owner
     return None
 
 
@@ -114,14 +143,14 @@ MEDIA_KINDS = ("AudioRecording", "RenderedDocument")
 
 @functools.cache
 def _latest_media_lookup(dialect: str):
-    """The statement behind ``_latest_media``; parameters: extension_id, conversation_ids."""
+    """The statement behind ``_latest_media``; parameters: the actor's, conversation_ids."""
     # One message per conversation, found by walking ix_messages_thread newest-first and
     # stopping at the first hit: the cost is per row shown, not per message in the threads.
     newest_with_media = (
         select(Message.id)
         .where(
             Message.conversation_id == Conversation.id,
-            Message.extension_id == bindparam("extension_id"),
+            messages_visible_to(),
             Message.availability == Availability.ALIVE,
             exists().where(Attachment.message_id == Message.id, Attachment.kind.in_(MEDIA_KINDS)),
         )
@@ -152,7 +181,7 @@ def _latest_media(extension: Extension, conversations: list[Conversation]) -> di
         return {}
     rows = db.session.execute(
         _latest_media_lookup(dialect_name()),
-        {"extension_id": extension.id, "conversation_ids": sorted(ids)},
+        {**actor_params(extension), "conversation_ids": sorted(ids)},
     )
     latest: dict[int, Attachment] = {}
     for conversation_id, attachment in rows:
@@ -160,11 +189,40 @@ def _latest_media(extension: Extension, conversations: list[Conversation]) -> di
     return latest
 
 
-def row_views(extension: Extension, conversations: Iterable[Conversation]) -> list[RowView]:
-    """Return list rows for ``conversations`` with names resolved in one batch."""
+FAILED_STATUSES = (MessageStatus.SENDING_FAILED, MessageStatus.DELIVERY_FAILED)
+
+
+def _failed_newest(conversations: list[Conversation]) -> set[int]:
+    """Ids of the rows whose newest message is ours and failed: one query per page."""
+    ids = [c.id for c in conversations if c.last_direction == Direction.OUTBOUND]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Message.conversation_id)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Message.conversation_id.in_(ids),
+                Message.created_at == Conversation.last_message_at,
+                Message.direction == Direction.OUTBOUND,
+                Message.message_status.in_(FAILED_STATUSES),
+            )
+        )
+    )
+
+
+def row_views(
+    extension: Extension, conversations: Iterable[Conversation], names: dict | None = None
+) -> list[RowView]:
+    """Return list rows for ``conversations`` with names resolved in one batch.
+
+    ``names`` (from ``names_for``) may be given when the caller looked them up already.
+    """
     conversations = list(conversations)
-    names = names_for(extension, {a for c in conversations for a in c.addresses})
+    if names is None:
+        names = names_for(extension, {a for c in conversations for a in c.addresses})
     latest = _latest_media(extension, conversations)
+    failed = _failed_newest(conversations)
     views = []
     for conversation in conversations:
         icon, label = CHANNEL_ICONS[Channel(conversation.channel)]
@@ -178,16 +236,32 @@ def row_views(extension: Extension, conversations: Iterable[Conversation]) -> li
                 type_label=label,
                 audio_url=link if part and part.kind == "AudioRecording" else None,
                 document_url=link if part and part.kind == "RenderedDocument" else None,
+                failed=conversation.id in failed,
             )
         )
     return views
 
 
-def sender_names(extension: Extension, messages: Iterable[Message]) -> dict[str, str]:
-    """Return names for every sender and recipient address in ``messages``."""
+def people_of(extension: Extension, conversation: Conversation) -> list[str]:
+    """Who else is in ``conversation``, by name where a contact or colleague matches."""
+    names = names_for(extension, set(conversation.addresses))
+    return [_label(address, names) for address in conversation.addresses]
+
+
+def message_addresses(messages: Iterable[Message]) -> set[str]:
+    """Every sender and recipient address in ``messages``."""
     addresses = set()
     for message in messages:
         addresses.add(message.from_address)
         addresses.update(p.get("address") or "" for p in message.to_parties)
-    names = names_for(extension, addresses)
+    return addresses
+
+
+def sender_names(
+    extension: Extension, messages: Iterable[Message], names: dict | None = None
+) -> dict[str, str]:
+    """Return names for every sender and recipient address in ``messages``."""
+    addresses = message_addresses(messages)
+    if names is None:
+        names = names_for(extension, addresses)
     return {a: _label(a, names) for a in addresses if a}

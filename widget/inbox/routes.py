@@ -5,43 +5,18 @@ Each view returns a named block of ``inbox/widget.html`` (a fragment) for htmx c
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, send_file
-from jinja2_fragments.flask import render_block
+from flask import render_template, request, send_file
 
-from widget import htmx_support, media
+from widget import htmx_support, media, security
+from widget.access import attachment_for, conversation_for
 from widget.auth.service import current_extension, login_required
-from widget.errors import BadInput
+from widget.errors import Gone, Invalid
 from widget.extensions import db
-from widget.inbox import bp
-from widget.inbox.presenters import (
-    conversation_title,
-    read_media_signature,
-    row_views,
-    sender_names,
-)
-from widget.inbox.service import (
-    ListFilter,
-    get_conversation,
-    list_conversations,
-    mark_conversation_read,
-    thread_messages,
-    unread_counts,
-)
-from widget.models import Attachment, Availability, Extension, Message
+from widget.inbox import bp, fragments
+from widget.inbox.presenters import read_media_signature
+from widget.inbox.service import ListFilter, mark_conversation_read
+from widget.models import Availability, Extension
 from widget.platforms import get_platform
-
-PAGE = "inbox/widget.html"
-
-
-def _list_context(extension, flt: ListFilter, before: str | None = None) -> dict:
-    page = list_conversations(extension, flt, before, current_app.config["PAGE_SIZE"])
-    return {
-        "extension": extension,
-        "filter": flt,
-        "rows": row_views(extension, page.rows),
-        "next_cursor": page.next_cursor,
-        "counts": unread_counts(extension),
-    }
 
 
 @bp.get("/")
@@ -49,7 +24,10 @@ def _list_context(extension, flt: ListFilter, before: str | None = None) -> dict
 def index(extension):
     """Return the whole sidebar page: tabs with unread counts, search and the first page."""
     flt = ListFilter.from_args(request.args)
-    return render_template(PAGE, **_list_context(extension, flt))
+    notice = get_platform().account_notice(extension)
+    return render_template(
+        fragments.PAGE, platform_notice=notice, **fragments.list_context(extension, flt)
+    )
 
 
 @bp.get("/list")
@@ -57,56 +35,35 @@ def index(extension):
 def conversation_list(extension):
     """Return the ``list`` block (first page for a filter) or ``more_rows`` (a later page)."""
     flt = ListFilter.from_args(request.args)
-    before = request.args.get("before") or None
-    context = _list_context(extension, flt, before)
-    return render_block(PAGE, "more_rows" if before else "list", **context)
-
-
-def _thread_context(extension, conversation, before: str | None = None) -> dict:
-    messages, earlier = thread_messages(conversation, before)
-    names = sender_names(extension, messages)
-    return {
-        "extension": extension,
-        "conversation": conversation,
-        "title": conversation_title(conversation, names),
-        "messages": messages,
-        "names": names,
-        "earlier_cursor": earlier,
-    }
+    return fragments.render_list(extension, flt, request.args.get("before") or None)
 
 
 @bp.get("/conversations/<int:conversation_id>")
 @login_required
 def conversation(extension, conversation_id: int):
     """Return the ``thread`` block; the block itself posts the read receipt when shown."""
-    found = get_conversation(extension, conversation_id)
-    return render_block(PAGE, "thread", **_thread_context(extension, found))
+    found = conversation_for(extension, conversation_id)
+    return fragments.render_thread(extension, found)
 
 
 @bp.get("/conversations/<int:conversation_id>/earlier")
 @login_required
 def earlier_messages(extension, conversation_id: int):
     """Return the ``earlier_messages`` block: the page of messages before the cursor."""
-    found = get_conversation(extension, conversation_id)
+    found = conversation_for(extension, conversation_id)
     before = request.args.get("before") or ""
     if not before:
-        raise BadInput("Which messages? The page position is missing.", "before")
-    return render_block(PAGE, "earlier_messages", **_thread_context(extension, found, before))
+        raise Invalid("Which messages? The page position is missing.", "before")
+    return fragments.render_earlier(extension, found, before)
 
 
 @bp.post("/conversations/<int:conversation_id>/read")
 @login_required
 def mark_read(extension, conversation_id: int):
     """Mark the conversation read; return the updated row and tab counts out of band."""
-    found = get_conversation(extension, conversation_id)
+    found = conversation_for(extension, conversation_id)
     mark_conversation_read(extension, found)
-    context = {
-        "extension": extension,
-        "row": row_views(extension, [found])[0],
-        "counts": unread_counts(extension),
-        "oob": True,
-    }
-    html = render_block(PAGE, "row", **context) + render_block(PAGE, "tab_counts", **context)
+    html = fragments.render_rows(extension, [found]) + fragments.render_counts(extension)
     return htmx_support.make_fragment_response(html)
 
 
@@ -117,27 +74,38 @@ def attachment(attachment_id: int):
     Media elements cannot send headers, so a signed link (``sig``) scoped to this one
     attachment stands in for the session in cookie-less iframes.
     """
-    found = db.session.get(Attachment, attachment_id)
-    message = db.session.get(Message, found.message_id) if found else None
-    extension = current_extension()
     signed_for = read_media_signature(request.args.get("sig", ""), attachment_id)
-    allowed = message is not None and message.extension_id in {
-        extension.id if extension else None,
-        signed_for,
-    }
-    if found is None or message is None or not allowed:
-        raise BadInput("That file does not exist.", status=404)
+    found = attachment_for(current_extension(), attachment_id, signed_for=signed_for)
+    message = found.message
     if message.availability == Availability.PURGED:
-        raise BadInput("That file was removed when its deleted message was purged.", status=410)
+        raise Gone("That file was removed when its deleted message was purged.")
     if found.storage_path is None:
         owner = db.session.get(Extension, message.extension_id)
         found.storage_path = media.store_bytes(get_platform().fetch_attachment(owner, found))
         db.session.commit()
-    return send_file(
+    download = request.args.get("download") == "1"
+    response = send_file(
         media.path_of(found.storage_path),
         mimetype=found.content_type,
-        as_attachment=request.args.get("download") == "1",
-        download_name=found.filename or f"attachment-{found.id}",
+        as_attachment=download,
+        download_name=media.download_name(
+            found.filename, found.content_type, f"attachment-{found.id}"
+        ),
         conditional=True,
         max_age=3600,
     )
+    # One reader's file: a shared cache must not keep it, and a file opened from the
+    # link runs no script in Sidetalk's origin. The exception is a PDF shown inline:
+    # Chromium refuses to start its PDF viewer in any sandboxed document, that viewer
+    # runs a PDF's script in its own process without access to this origin, and
+    # uploads carrying script are refused (widget.pdf).
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.vary.add("Cookie")
+    if download or found.content_type != "application/pdf":
+        response.headers["Content-Security-Policy"] = "sandbox"
+    # An inline PDF gets the site-wide policy (object-src 'none' included): Chromium
+    # still opens a top-level PDF in its viewer (tests/browser/test_csp_browser.py).
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    security.skip_token_refresh(response)
+    return response

@@ -1,8 +1,7 @@
-"""The message list and threads of one extension: filters, search, keyset pages, read state.
+"""The message list and threads: filters, search, keyset pages, read state.
 
-Every function takes the signed-in ``Extension`` and never returns another extension's
-rows: a conversation id from someone else's mailbox is "not found", exactly as a
-conversation that does not exist.
+Every function takes the signed-in ``Extension`` (the actor) and returns only rows of
+the mailboxes ``widget.access`` lets it read.
 """
 
 from __future__ import annotations
@@ -15,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 
+from widget.access import actor_params, conversations_visible_to, messages_visible_to
 from widget.contacts.service import addresses_matching, escape_like
-from widget.errors import BadInput
+from widget.errors import Invalid
 from widget.extensions import db
 from widget.inbox.announce import announce, commit_and_announce
 from widget.inbox.ingest import refresh_conversation
+from widget.inbox.search import text_condition
 from widget.models import (
     Availability,
     Channel,
@@ -27,10 +28,11 @@ from widget.models import (
     Direction,
     Extension,
     Message,
+    PlatformUpdateKind,
     ReadStatus,
 )
 from widget.models.types import utcnow
-from widget.platforms import get_platform
+from widget.platforms.outbox import record_update, send_recorded_updates
 
 TABS = ("all", "text", "voicemail", "fax", "pager")
 MAX_QUERY_LENGTH = 100
@@ -45,13 +47,13 @@ class ListFilter:
 
     @classmethod
     def from_args(cls, args) -> ListFilter:
-        """Build a filter from request arguments; raise ``BadInput`` for unknown values."""
+        """Build a filter from request arguments; raise ``Invalid`` for unknown values."""
         tab = args.get("tab", "all") or "all"
         if tab not in TABS:
-            raise BadInput(f"Unknown tab “{tab}”; choose one of {', '.join(TABS)}.", "tab")
+            raise Invalid(f"Unknown tab “{tab}”; choose one of {', '.join(TABS)}.", "tab")
         query = (args.get("q") or "").strip()
         if len(query) > MAX_QUERY_LENGTH:
-            raise BadInput(f"Search text is limited to {MAX_QUERY_LENGTH} characters.", "q")
+            raise Invalid(f"Search text is limited to {MAX_QUERY_LENGTH} characters.", "q")
         unread = (args.get("unread") or "") in {"1", "true", "on"}
         deleted = (args.get("deleted") or "") in {"1", "true", "on"}
         return cls(tab=tab, unread_only=unread, query=query, deleted=deleted)
@@ -69,7 +71,7 @@ def encode_cursor(moment: datetime, row_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """Return the (time, id) position in ``cursor``; ``BadInput`` when it is not one of ours."""
+    """Return the (time, id) position in ``cursor``; ``Invalid`` when it is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         micros, raw_id = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
@@ -77,9 +79,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         row_id = int(raw_id)
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
         # OverflowError/OSError: a time far outside the calendar the platform can represent.
-        raise BadInput("The page position is not valid; reload the list.", "before") from None
+        raise Invalid("The page position is not valid; reload the list.", "before") from None
     if not 0 < row_id < 2**63:  # not a row id; a larger one would overflow SQLite's driver
-        raise BadInput("The page position is not valid; reload the list.", "before")
+        raise Invalid("The page position is not valid; reload the list.", "before")
     return moment, row_id
 
 
@@ -95,39 +97,30 @@ def after_cursor(time_column, id_column, moment: datetime, row_id: int):
     )
 
 
-def _search_condition(extension: Extension, query: str):
+def _search_condition(actor: Extension, query: str):
     pattern = f"%{escape_like(query)}%"
-    conditions = [
-        Conversation.title.ilike(pattern, escape="\\"),
-        exists().where(
-            Message.conversation_id == Conversation.id,
-            Message.availability == Availability.ALIVE,
-            # A voicemail's words are in its transcription (its subject is empty).
-            or_(
-                Message.subject.ilike(pattern, escape="\\"),
-                Message.transcription.ilike(pattern, escape="\\"),
-            ),
-        ),
-    ]
+    conditions = [Conversation.title.ilike(pattern, escape="\\")]
+    # Message text and voicemail transcriptions, all history, through the index.
+    conditions.append(text_condition(actor, query))
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 3:
         conditions.append(Conversation.participants.like(f"%{digits}%"))
-    for address in sorted(addresses_matching(extension, query))[:50]:
+    for address in sorted(addresses_matching(actor, query))[:50]:
         conditions.append(Conversation.participants.like(f"%,{escape_like(address)},%", "\\"))
     return or_(*conditions)
 
 
 def list_conversations(
-    extension: Extension, flt: ListFilter, before: str | None = None, limit: int = 30
+    actor: Extension, flt: ListFilter, before: str | None = None, limit: int = 30
 ) -> Page:
-    """Return one page of conversations, newest first, after the ``before`` cursor.
+    """Return one page of the conversations ``actor`` may read, newest first, after ``before``.
 
     Keyset pagination on (last_message_at, id): the cost of a page does not depend on
     its depth, and rows arriving meanwhile never shift or repeat the next page.
     """
     alive = Conversation.availability == Availability.ALIVE
     stmt = select(Conversation).where(
-        Conversation.extension_id == extension.id,
+        conversations_visible_to(actor),
         _has_restorable_messages() if flt.deleted else alive,
     )
     if flt.tab != "all":
@@ -135,7 +128,7 @@ def list_conversations(
     if flt.unread_only:
         stmt = stmt.where(Conversation.unread_count > 0)
     if flt.query:
-        stmt = stmt.where(_search_condition(extension, flt.query))
+        stmt = stmt.where(_search_condition(actor, flt.query))
     if before:
         moment, row_id = decode_cursor(before)
         stmt = stmt.where(
@@ -163,30 +156,27 @@ def _has_restorable_messages():
     )
 
 
-def unread_counts(extension: Extension) -> dict[str, int]:
-    """Return unread inbound messages per tab, ``all`` included."""
-    counts = dict.fromkeys(TABS, 0)
-    rows = db.session.execute(
-        select(Conversation.channel, func.sum(Conversation.unread_count))
-        .where(
-            Conversation.extension_id == extension.id,
-            Conversation.availability == Availability.ALIVE,
-            Conversation.unread_count > 0,
-        )
-        .group_by(Conversation.channel)
+# Every push and every list runs it: built once, run with the actor's parameters.
+_UNREAD_BY_CHANNEL = (
+    select(Conversation.channel, func.sum(Conversation.unread_count))
+    .where(
+        conversations_visible_to(),
+        Conversation.availability == Availability.ALIVE,
+        Conversation.unread_count > 0,
     )
+    .group_by(Conversation.channel)
+)
+
+
+def unread_counts(actor: Extension) -> dict[str, int]:
+    """Return unread inbound messages per tab, ``all`` included, of what ``actor`` may read."""
+    counts = dict.fromkeys(TABS, 0)
+    # Columns only, no objects: the session's connection runs it without the ORM layer.
+    rows = db.session.connection().execute(_UNREAD_BY_CHANNEL, actor_params(actor))
     for channel, total in rows:
         counts[Channel(channel).value] = int(total or 0)
     counts["all"] = sum(counts[t] for t in TABS if t != "all")
     return counts
-
-
-def get_conversation(extension: Extension, conversation_id: int) -> Conversation:
-    """Return the extension's conversation; ``BadInput(404)`` for anyone else's or none."""
-    conversation = db.session.get(Conversation, conversation_id)
-    if conversation is None or conversation.extension_id != extension.id:
-        raise BadInput("That conversation does not exist.", status=404)
-    return conversation
 
 
 def thread_messages(
@@ -217,7 +207,7 @@ def mark_conversation_read(extension: Extension, conversation: Conversation) -> 
         db.session.scalars(
             select(Message).where(
                 Message.conversation_id == conversation.id,
-                Message.extension_id == extension.id,
+                messages_visible_to(extension),
                 Message.read_status == ReadStatus.UNREAD,
                 Message.direction == Direction.INBOUND,
             )
@@ -230,7 +220,8 @@ def mark_conversation_read(extension: Extension, conversation: Conversation) -> 
         message.read_status = ReadStatus.READ
         message.last_modified_at = max(now, message.last_modified_at)
     refresh_conversation(conversation)
-    get_platform().update_read_status(extension, unread, read=True)
+    record_update(extension, unread, PlatformUpdateKind.READ_STATUS)
     announce(extension, [m.id for m in unread], "read")
     commit_and_announce()
+    send_recorded_updates()
     return len(unread)

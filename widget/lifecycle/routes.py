@@ -14,23 +14,22 @@ from flask import current_app
 from jinja2_fragments.flask import render_block
 
 from widget import htmx_support
+from widget.access import conversation_for, message_for
 from widget.auth.service import login_required
+from widget.inbox import fragments
 from widget.inbox.ingest import preview_text
-from widget.inbox.presenters import conversation_title, row_views, sender_names
-from widget.inbox.service import get_conversation, unread_counts
+from widget.inbox.presenters import conversation_title, sender_names
 from widget.lifecycle import bp
 from widget.lifecycle.service import (
     delete_conversation,
     delete_message,
     deleted_messages,
-    get_message,
     mark_conversation_unread,
     restore_conversation,
     restore_message,
 )
 from widget.models import Availability, Conversation, Extension
 
-INBOX_PAGE = "inbox/widget.html"
 PAGE = "lifecycle/deleted.html"
 LIST_CHANGED_EVENT = "sidetalk-list-changed"
 THREAD_CHANGED_EVENT = "sidetalk-thread-changed"
@@ -38,12 +37,11 @@ THREAD_CHANGED_EVENT = "sidetalk-thread-changed"
 
 def _list_updates(extension: Extension, conversation: Conversation) -> str:
     """The conversation's row (or its removal) and the tab counts, out of band."""
-    counts = render_block(INBOX_PAGE, "tab_counts", counts=unread_counts(extension))
+    counts = fragments.render_counts(extension)
     if conversation.availability != Availability.ALIVE:
         removal = render_block(PAGE, "removed", element_id=f"conversation-{conversation.id}")
         return removal + counts
-    context = {"extension": extension, "row": row_views(extension, [conversation])[0], "oob": True}
-    return render_block(INBOX_PAGE, "row", **context) + counts
+    return fragments.render_rows(extension, [conversation]) + counts
 
 
 def _retention_days() -> int:
@@ -55,7 +53,7 @@ def _retention_days() -> int:
 def mark_unread(extension, conversation_id: int):
     """Mark the newest received message unread; return nothing for the open thread (it
     closes) and the bolded row and tab counts out of band."""
-    conversation = get_conversation(extension, conversation_id)
+    conversation = conversation_for(extension, conversation_id, change=True)
     mark_conversation_unread(extension, conversation)
     return htmx_support.make_fragment_response(_list_updates(extension, conversation))
 
@@ -65,7 +63,7 @@ def mark_unread(extension, conversation_id: int):
 def conversation_delete(extension, conversation_id: int):
     """Delete the whole conversation; return the ``deleted_notice`` block (with Restore)
     for the thread panel, the row's removal and the tab counts."""
-    conversation = get_conversation(extension, conversation_id)
+    conversation = conversation_for(extension, conversation_id, change=True)
     deleted = delete_conversation(extension, conversation)
     names = sender_names(extension, deleted)
     notice = render_block(
@@ -84,10 +82,9 @@ def conversation_delete(extension, conversation_id: int):
 def conversation_restore(extension, conversation_id: int):
     """Restore the conversation's deleted messages; return nothing for the thread panel
     (it closes onto the list), the tab counts, and ask the list to reload."""
-    conversation = get_conversation(extension, conversation_id)
+    conversation = conversation_for(extension, conversation_id, change=True)
     restore_conversation(extension, conversation)
-    counts = render_block(INBOX_PAGE, "tab_counts", counts=unread_counts(extension))
-    response = htmx_support.make_fragment_response(counts)
+    response = htmx_support.make_fragment_response(fragments.render_counts(extension))
     return htmx_support.trigger(response, LIST_CHANGED_EVENT)
 
 
@@ -95,7 +92,7 @@ def conversation_restore(extension, conversation_id: int):
 @login_required
 def deleted_panel(extension, conversation_id: int):
     """Return the ``deleted_panel`` block: the conversation's restorable deleted messages."""
-    conversation = get_conversation(extension, conversation_id)
+    conversation = conversation_for(extension, conversation_id)
     messages = deleted_messages(extension, conversation)
     names = sender_names(extension, messages)
     retention = timedelta(days=_retention_days())
@@ -116,7 +113,7 @@ def deleted_panel(extension, conversation_id: int):
 def message_delete(extension, message_id: int):
     """Delete one message; return a ``deleted_note`` (with Restore) for the thread's notes,
     and out of band the bubble's removal, the row (or its removal) and the tab counts."""
-    message = get_message(extension, message_id)
+    message = message_for(extension, message_id, change=True)
     delete_message(extension, message)
     note = render_block(PAGE, "deleted_note", message=message, retention_days=_retention_days())
     bubble_removal = render_block(PAGE, "removed", element_id=f"message-{message.id}")
@@ -129,9 +126,8 @@ def message_delete(extension, message_id: int):
 def message_restore(extension, message_id: int):
     """Restore one message; return the tab counts, and ask the list and the open thread to
     reload (the bubble returns to its place in time, the row to its place in the list)."""
-    message = get_message(extension, message_id)
+    message = message_for(extension, message_id, change=True)
     restore_message(extension, message)
-    counts = render_block(INBOX_PAGE, "tab_counts", counts=unread_counts(extension))
-    response = htmx_support.make_fragment_response(counts)
+    response = htmx_support.make_fragment_response(fragments.render_counts(extension))
     htmx_support.trigger(response, LIST_CHANGED_EVENT)
     return htmx_support.trigger(response, THREAD_CHANGED_EVENT)

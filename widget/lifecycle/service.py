@@ -2,9 +2,10 @@
 
 RingCentral's message-store terms: availability goes Alive -> Deleted (restorable for
 ``DELETED_RETENTION_DAYS``) -> Purged (content gone, metadata kept). Every change is
-written, told to the platform and announced (``widget.inbox.announce``) in one
-transaction; listeners hear of it after the commit, so they never publish something
-that rolled back, and a crash after the commit still leaves the push to be made.
+written, recorded for the platform (``widget.platforms.outbox``) and announced
+(``widget.inbox.announce``) in one transaction; the platform and the listeners hear of
+it after the commit, so they never act on something that rolled back, and a crash
+after the commit still leaves the call and the push to be made.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from widget import media
-from widget.errors import BadInput
+from widget import media_references
+from widget.access import messages_visible_to
+from widget.errors import Conflict, Gone
 from widget.extensions import db
 from widget.inbox.announce import announce, commit_and_announce, send_announcements
 from widget.inbox.ingest import refresh_conversation
@@ -29,21 +31,14 @@ from widget.models import (
     Direction,
     Extension,
     Message,
+    PlatformUpdateKind,
     ReadStatus,
 )
 from widget.models.types import utcnow
-from widget.platforms import get_platform
+from widget.platforms.outbox import record_update, send_recorded_updates
 
 PURGE_BATCH_SIZE = 200
 DELETED_PANEL_LIMIT = 200
-
-
-def get_message(extension: Extension, message_id: int) -> Message:
-    """Return the extension's message; ``BadInput(404)`` for anyone else's or none."""
-    message = db.session.get(Message, message_id)
-    if message is None or message.extension_id != extension.id:
-        raise BadInput("That message does not exist.", status=404)
-    return message
 
 
 def _touch(message: Message, now: datetime) -> None:
@@ -60,7 +55,7 @@ def mark_conversation_unread(extension: Extension, conversation: Conversation) -
         select(Message)
         .where(
             Message.conversation_id == conversation.id,
-            Message.extension_id == extension.id,
+            messages_visible_to(extension),
             Message.direction == Direction.INBOUND,
             Message.availability == Availability.ALIVE,
         )
@@ -68,15 +63,16 @@ def mark_conversation_unread(extension: Extension, conversation: Conversation) -
         .limit(1)
     ).first()
     if newest is None:
-        raise BadInput("Nothing to mark unread: you have not received a message here.", status=409)
+        raise Conflict("Nothing to mark unread: you have not received a message here.")
     if newest.read_status == ReadStatus.UNREAD:
         return newest
     newest.read_status = ReadStatus.UNREAD
     _touch(newest, utcnow())
     refresh_conversation(conversation)
-    get_platform().update_read_status(extension, [newest], read=False)
+    record_update(extension, [newest], PlatformUpdateKind.READ_STATUS)
     _announce(extension, [newest], "unread")
     commit_and_announce()
+    send_recorded_updates()
     return newest
 
 
@@ -89,11 +85,17 @@ def _set_availability(
         message.availability = availability
         message.deleted_at = now if availability == Availability.DELETED else None
         _touch(message, now)
-    for conversation in {m.conversation for m in messages}:
-        refresh_conversation(conversation)
-    get_platform().update_availability(extension, messages, availability)
+    # Each message changes its conversation's alive count by one: no recount of the thread.
+    step = 1 if availability == Availability.ALIVE else -1
+    by_conversation: dict[Conversation, int] = defaultdict(int)
+    for message in messages:
+        by_conversation[message.conversation] += step
+    for conversation, alive_delta in by_conversation.items():
+        refresh_conversation(conversation, alive_delta)
+    record_update(extension, messages, PlatformUpdateKind.AVAILABILITY)
     _announce(extension, messages, reason)
     commit_and_announce()
+    send_recorded_updates()
     return messages
 
 
@@ -104,7 +106,7 @@ def _delete(extension: Extension, messages: list[Message]) -> list[Message]:
 def delete_message(extension: Extension, message: Message) -> Message:
     """Move one message to Deleted (restorable for the retention period)."""
     if message.availability != Availability.ALIVE:
-        raise BadInput("That message is already deleted.", status=409)
+        raise Conflict("That message is already deleted.")
     _delete(extension, [message])
     return message
 
@@ -115,26 +117,25 @@ def delete_conversation(extension: Extension, conversation: Conversation) -> lis
         db.session.scalars(
             select(Message).where(
                 Message.conversation_id == conversation.id,
-                Message.extension_id == extension.id,
+                messages_visible_to(extension),
                 Message.availability == Availability.ALIVE,
             )
         )
     )
     if not alive:
-        raise BadInput("That conversation is already deleted.", status=409)
+        raise Conflict("That conversation is already deleted.")
     return _delete(extension, alive)
 
 
 def _check_restorable(message: Message, since: datetime) -> None:
     if message.availability == Availability.PURGED:
-        raise BadInput("That message was purged: it can no longer be restored.", status=410)
+        raise Gone("That message was purged: it can no longer be restored.")
     if message.availability == Availability.ALIVE:
-        raise BadInput("That message is not deleted.", status=409)
+        raise Conflict("That message is not deleted.")
     if message.deleted_at is None or message.deleted_at < since:
         days = current_app.config["DELETED_RETENTION_DAYS"]
-        raise BadInput(
+        raise Gone(
             f"That message was deleted more than {days} days ago: it can no longer be restored.",
-            status=410,
         )
 
 
@@ -158,7 +159,7 @@ def deleted_messages(
             select(Message)
             .where(
                 Message.conversation_id == conversation.id,
-                Message.extension_id == extension.id,
+                messages_visible_to(extension),
                 Message.availability == Availability.DELETED,
                 Message.deleted_at >= restorable_since(),
             )
@@ -172,8 +173,8 @@ def restore_conversation(extension: Extension, conversation: Conversation) -> li
     """Restore every still-restorable deleted message of the conversation; return them."""
     found = deleted_messages(extension, conversation, limit=None)
     if not found:
-        raise BadInput(
-            "Nothing here can be restored: no message was deleted recently enough.", status=410
+        raise Gone(
+            "Nothing here can be restored: no message was deleted recently enough.",
         )
     return _restore(extension, found)
 
@@ -201,16 +202,6 @@ def _purge_batch(now: datetime, cutoff: datetime, batch_size: int) -> list[Messa
     return batch
 
 
-def _unreferenced(paths: set[str]) -> set[str]:
-    """Return the stored files in ``paths`` that no attachment points at any more."""
-    if not paths:
-        return set()
-    in_use = db.session.scalars(
-        select(Attachment.storage_path).where(Attachment.storage_path.in_(paths))
-    )
-    return paths - set(in_use)
-
-
 def _release_files(attachments: Iterable[Attachment]) -> set[str]:
     """Detach the stored files of ``attachments``; return the ones nothing else uses."""
     paths = set()
@@ -219,7 +210,7 @@ def _release_files(attachments: Iterable[Attachment]) -> set[str]:
             paths.add(attachment.storage_path)
             attachment.storage_path = None
     db.session.flush()
-    return _unreferenced(paths)
+    return media_references.unreferenced(paths)
 
 
 def purge_due_messages(now: datetime | None = None, batch_size: int = PURGE_BATCH_SIZE) -> int:
@@ -231,7 +222,6 @@ def purge_due_messages(now: datetime | None = None, batch_size: int = PURGE_BATC
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["DELETED_RETENTION_DAYS"])
-    platform = get_platform()
     total = 0
     while True:
         batch = _purge_batch(now, cutoff, batch_size)
@@ -247,12 +237,12 @@ def purge_due_messages(now: datetime | None = None, batch_size: int = PURGE_BATC
             for e in db.session.scalars(select(Extension).where(Extension.id.in_(by_extension)))
         }
         for extension_id, messages in by_extension.items():
-            platform.update_availability(extensions[extension_id], messages, Availability.PURGED)
+            record_update(extensions[extension_id], messages, PlatformUpdateKind.AVAILABILITY)
             _announce(extensions[extension_id], messages, "purged")
         db.session.commit()
         # Files go only after the commit: a rollback must not leave records without files.
         # Checked again because an upload of the same bytes may have claimed one meanwhile.
-        for path in _unreferenced(removable):
-            media.remove(path)
+        media_references.remove_unreferenced(removable)
         send_announcements()
+        send_recorded_updates()
         total += len(batch)

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from widget.extensions import db
 from widget.models.types import UTCDateTime, utcnow
 
+USER = "User"
+DEPARTMENT = "Department"
+
 
 class Account(db.Model):
     """A company account on a telephony platform (RingCentral or the sandbox)."""
@@ -49,11 +52,23 @@ class Extension(db.Model):
     # widget token naming an older one stops working at once, in every browser (a
     # signed token cannot be recalled one by one).
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # "User" for a person; "Department" for a queue's mailbox (widget.models.queue),
+    # which nobody signs in as and no directory lists.
+    kind: Mapped[str] = mapped_column(String(16), default=USER, server_default=USER)
 
     account: Mapped[Account] = relationship(back_populates="extensions")
     phone_numbers: Mapped[list[PhoneNumber]] = relationship(
         back_populates="extension", order_by="PhoneNumber.id"
     )
+
+    @classmethod
+    def people(cls):
+        """The clause that keeps persons: extensions someone signs in as (not queues)."""
+        return cls.kind == USER
+
+    @property
+    def is_queue_mailbox(self) -> bool:
+        return self.kind == DEPARTMENT
 
     @property
     def first_name(self) -> str:

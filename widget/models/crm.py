@@ -2,8 +2,10 @@
 
 The guarantees live in unique constraints, not in application checks:
 
-- ``crm_activities`` (extension, conversation, log_date, record_id) is unique: one CRM
-  activity per conversation-day per record, however many workers or retries;
+- ``crm_activities`` (extension, conversation, log_date, record_id) is unique among
+  daily activities: one CRM activity per conversation-day per record, however many
+  workers or retries; (queue_conversation_id, record_id) is unique: a shared-inbox case
+  is one CRM activity per record for its whole life, whoever logs it;
 - ``message_logs`` (message_id, record_id) is unique: a message is logged once per record;
 - ``crm_autolog_checks`` (message_id) is unique: auto-log looks at a message once.
 
@@ -16,7 +18,17 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -87,10 +99,14 @@ class CrmAccountSettings(db.Model):
     conflict_policy: Mapped[ConflictPolicy] = mapped_column(
         str_enum(ConflictPolicy), default=ConflictPolicy.ASK
     )
+    # Auto-log on for everyone of the account, whatever each user's own switch says.
+    force_auto_log: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CrmActivity(db.Model):
-    """One CRM activity: a conversation's messages of one local day, logged to one record.
+    """One CRM activity: a conversation's messages of one local day, logged to one record;
+    or, with ``queue_conversation_id``, a whole shared-inbox case (every message, its
+    handling history and notes) logged to one record, ``log_date`` being its first day.
 
     The row is the *intent*: it is committed before any CRM call. ``revision`` grows with
     every change the CRM should see; ``written_revision`` is the last one it accepted, so
@@ -100,7 +116,19 @@ class CrmActivity(db.Model):
 
     __tablename__ = "crm_activities"
     __table_args__ = (
-        UniqueConstraint("extension_id", "conversation_id", "log_date", "record_id"),
+        # Daily activities: one per conversation-day-record of a user. A case's activity
+        # is not daily (two cases may share a day), so the rule leaves those rows out.
+        Index(
+            "uq_crm_activities_daily",
+            "extension_id",
+            "conversation_id",
+            "log_date",
+            "record_id",
+            unique=True,
+            sqlite_where=text("queue_conversation_id IS NULL"),
+            postgresql_where=text("queue_conversation_id IS NULL"),
+        ),
+        UniqueConstraint("queue_conversation_id", "record_id"),
         Index("ix_crm_activities_state", "state", "updated_at"),
     )
 
@@ -108,6 +136,10 @@ class CrmActivity(db.Model):
     extension_id: Mapped[int] = mapped_column(ForeignKey("extensions.id", ondelete="CASCADE"))
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    # The shared-inbox case this activity logs whole (None: a daily activity).
+    queue_conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("queue_conversations.id", ondelete="CASCADE")
     )
     connector_id: Mapped[str] = mapped_column(String(64))
     log_date: Mapped[date] = mapped_column(Date)
@@ -135,6 +167,9 @@ class CrmActivity(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set (and committed) just before a CRM create: a create that may have landed.
     create_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The record the CRM still has this activity under, after the user moved it to
+    # ``record_id`` ("re-associate"); cleared once the CRM is told.
+    moved_from_record_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -144,11 +179,19 @@ class CrmActivity(db.Model):
     @property
     def log_key(self) -> str:
         """Sidetalk's idempotency key for the CRM (see connectors.base.MessageLogWrite)."""
+        if self.queue_conversation_id is not None:
+            return case_log_key(self.queue_conversation_id, self.log_date, self.record_id)
         return log_key(self.conversation_id, self.log_date, self.record_id)
 
 
 def log_key(conversation_id: int, log_date: date, record_id: str) -> str:
     return f"{conversation_id}/{log_date.isoformat()}/{record_id}"
+
+
+def case_log_key(case_id: int, log_date: date, record_id: str) -> str:
+    """The key of a case's activity: the same three-part shape as a day's (connectors
+    that reconcile by date and record parse it), a ``case-`` first part."""
+    return f"case-{case_id}/{log_date.isoformat()}/{record_id}"
 
 
 class MessageLog(db.Model):

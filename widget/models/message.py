@@ -72,6 +72,11 @@ CHANNEL_OF_TYPE = {
 }
 
 
+def participants_key(addresses: list[str]) -> str:
+    """Return ``Conversation.participants`` for these other parties (sorted, comma-framed)."""
+    return "," + ",".join(sorted(addresses)) + ","
+
+
 class Conversation(db.Model):
     """Every message of one extension with the same other parties on one channel.
 
@@ -159,6 +164,8 @@ class Message(db.Model):
     to_parties: Mapped[list[dict]] = mapped_column(JSON, default=list)
     subject: Mapped[str] = mapped_column(Text, default="")
     message_status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus))
+    # Why an outbound message is still Queued (waiting on a rate limit) or why it failed.
+    status_note: Mapped[str | None] = mapped_column(String(300))
     read_status: Mapped[ReadStatus] = mapped_column(str_enum(ReadStatus))
     availability: Mapped[Availability] = mapped_column(
         str_enum(Availability), default=Availability.ALIVE

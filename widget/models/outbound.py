@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -32,6 +32,26 @@ class SendRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PendingSend(db.Model):
+    """An outbound message the platform could not take yet (rate limit, 5xx, timeout).
+
+    The message itself is stored (Queued, with its ``status_note`` saying why it waits);
+    this row keeps what to send again and when. Deleted once the platform took it or the
+    message failed for good.
+    """
+
+    __tablename__ = "pending_sends"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    payload: Mapped[dict] = mapped_column(JSON)  # the Outbound, parts as media paths
+    attempts: Mapped[int] = mapped_column(default=0)  # failures that count (not rate limits)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SmsOptOut(db.Model):
@@ -76,7 +96,11 @@ class PagerGroupMember(db.Model):
     """An extension (by extension number) or an outside number (E.164) in a pager group."""
 
     __tablename__ = "pager_group_members"
-    __table_args__ = (UniqueConstraint("group_id", "address"),)
+    __table_args__ = (
+        UniqueConstraint("group_id", "address"),
+        # Inbound texts ask "is this number in any group?": answered from the index alone.
+        Index("ix_pager_group_members_address", "address"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("pager_groups.id", ondelete="CASCADE"))

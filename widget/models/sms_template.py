@@ -62,5 +62,8 @@ class SmsTemplate(db.Model):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(TEMPLATE_TITLE_LIMIT))
     body: Mapped[str] = mapped_column(Text)
+    # The platform's id when the platform keeps templates too (RingCentral): both sides
+    # are one set of templates, reconciled by this id.
+    platform_template_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

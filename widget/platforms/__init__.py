@@ -1,28 +1,30 @@
-"""Telephony platforms behind one interface (RingCentral's message-store terms)."""
+"""Telephony platforms behind one interface (RingCentral's message-store terms).
+
+Platforms are found through the ``sidetalk.platforms`` entry-point group (see
+``registry``). The application builds the configured one with its event sink, so a
+platform hands the records it learns of to ingestion without importing it.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask
 
-from widget.config import ConfigError
-from widget.platforms.base import Platform
-
-_EXTENSION_KEY = "sidetalk.platform"
+from widget.platforms.base import EventSink
+from widget.platforms.registry import EXTENSION_KEY, build_platform, get_platform
 
 
-def build_platform(name: str) -> Platform:
-    """Return the platform implementation called ``name``; ``ConfigError`` when unknown."""
-    if name == "sandbox":
-        from widget.platforms.sandbox import SandboxPlatform
+def init_app(app: Flask, sink: EventSink) -> None:
+    """Build the configured platform with ``sink``, register its own routes and its sweeper."""
+    from widget.platforms import tasks  # noqa: F401 (registers the pending-update sweeper)
 
-        return SandboxPlatform()
-    # A ConfigError, so `sidetalk serve` refuses with a message instead of a traceback.
-    raise ConfigError(f"Unknown SIDETALK_PLATFORM {name!r}; available: sandbox")
+    platform = build_platform(app.config["PLATFORM"], sink)
+    app.extensions[EXTENSION_KEY] = platform
+    if platform.name == "sandbox" and not app.config["SANDBOX_OPEN"]:
+        # Outside the demo the sandbox's scripting API and phone simulator would let
+        # anyone forge inbound messages or read any mailbox: its routes do not exist.
+        return
+    for blueprint in platform.blueprints():
+        app.register_blueprint(blueprint)
 
 
-def init_app(app: Flask) -> None:
-    app.extensions[_EXTENSION_KEY] = build_platform(app.config["PLATFORM"])
-
-
-def get_platform() -> Platform:
-    return current_app.extensions[_EXTENSION_KEY]
+__all__ = ["get_platform", "init_app"]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from widget.inputs import clean_message_text
 from widget.models import Availability, Direction, MessageStatus, MessageType, ReadStatus
 
 
@@ -136,7 +137,7 @@ def parse_record(record: object) -> ParsedRecord:
         direction=direction,
         sender=_party(record.get("from"), "from"),
         recipients=recipients,
-        subject=str(record.get("subject") or ""),
+        subject=clean_message_text(str(record.get("subject") or "")),
         message_status=_enum(
             MessageStatus, record.get("messageStatus", default_status), "messageStatus"
         ),

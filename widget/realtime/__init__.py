@@ -1,8 +1,8 @@
 """Real-time push: the websocket, the broker, the event log, typing and read receipts.
 
-Registering the blueprint sets everything up (``init_app``): the broker (in-process,
-or Redis pub/sub when ``REDIS_URL`` is set), the ``messages_changed`` receiver that
-turns committed changes into frames, and the template helpers the page uses.
+``init_app`` sets everything up: the views, the broker (in-process, or Redis pub/sub
+when ``REDIS_URL`` is set), the ``messages_changed`` receiver that turns committed
+changes into frames, and the template helpers the page uses.
 """
 
 from __future__ import annotations
@@ -12,26 +12,38 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, g, request, url_for
 
+from widget import htmx_support
+
 bp = Blueprint("realtime", __name__)
 
 
-@bp.record_once
-def _on_register(state) -> None:
-    init_app(state.app)
-
-
 def init_app(app: Flask) -> None:
-    from widget.inbox.ingest import messages_changed
+    """Register the views, the broker, the outbox sweeper and the push receivers."""
+    from widget.crm_logging.outcomes import log_state_changed
+    from widget.inbox.ingest import messages_changed, messages_staged
     from widget.realtime import tasks  # noqa: F401 (registers the outbox sweeper)
     from widget.realtime.broker import InProcessBroker
     from widget.realtime.connection import MAX_CLIENT_FRAME
+    from widget.realtime.quota import SocketQuota
     from widget.realtime.redis_broker import RedisBroker
-    from widget.realtime.service import TypingGate, on_messages_changed
+    from widget.realtime.service import (
+        TypingGate,
+        on_messages_changed,
+        push_log_status,
+        stage_message_changes,
+    )
 
     # Protocol pings every 25 s keep proxies from closing idle sockets (browsers answer
     # them by themselves); client frames above the limit close the socket with 1009.
+    # The page offers "sidetalk" plus its token as subprotocols (see htmx_support);
+    # accepting "sidetalk" keeps the token out of the socket's URL.
     app.config.setdefault(
-        "SOCK_SERVER_OPTIONS", {"ping_interval": 25, "max_message_size": MAX_CLIENT_FRAME}
+        "SOCK_SERVER_OPTIONS",
+        {
+            "ping_interval": 25,
+            "max_message_size": MAX_CLIENT_FRAME,
+            "subprotocols": [htmx_support.SOCKET_PROTOCOL],
+        },
     )
     if app.config.get("REDIS_URL"):
         # Several installations may share one Redis: pub/sub channels ignore the db number.
@@ -44,7 +56,11 @@ def init_app(app: Flask) -> None:
     else:
         app.extensions["realtime"] = InProcessBroker()
     app.extensions["realtime_typing_gate"] = TypingGate()
+    app.extensions["realtime_sockets"] = SocketQuota()
     messages_changed.connect(on_messages_changed)
+    messages_staged.connect(stage_message_changes)
+    log_state_changed.connect(push_log_status)
+    app.register_blueprint(bp)
 
 
 @bp.before_app_request
@@ -86,7 +102,7 @@ def typing_url(conversation) -> str | None:
     """Where the thread posts typing events; None when no colleague is in it."""
     from widget.extensions import db
     from widget.models import Extension
-    from widget.realtime.service import has_colleagues
+    from widget.realtime.colleagues import has_colleagues
 
     owner = db.session.get(Extension, conversation.extension_id)
     if owner is None or not has_colleagues(owner, conversation):
@@ -97,7 +113,7 @@ def typing_url(conversation) -> str | None:
 @bp.app_template_global()
 def read_by(message) -> list[str]:
     """Names of the colleagues who read ``message`` (one query per rendered thread)."""
-    from widget.realtime.service import read_by_thread
+    from widget.realtime.colleagues import read_by_thread
 
     return read_by_thread(message)
 

@@ -12,7 +12,6 @@ one means something was lost on the way (a broker outage) and the log fills the 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from flask import current_app
 from simple_websocket import ConnectionClosed
 from sqlalchemy import select
 
+from manifest.json_text import loads_bounded
 from widget.extensions import db
 from widget.models import Extension
 from widget.realtime import events, frames
@@ -167,8 +167,8 @@ class Connection:
 
     def _handle_client_frame(self, data: str) -> bool:
         try:
-            message = json.loads(data)
-        except ValueError:
+            message = loads_bounded(data)
+        except ValueError:  # JsonTooDeep included
             return self._ignore("not JSON")
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return self._ignore("not an object with a type")

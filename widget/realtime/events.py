@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, Text, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from widget.extensions import db
 from widget.models import RealtimeChannel, RealtimeEvent
+from widget.models.types import UTCDateTime, utcnow
 
 # More missed events than this and a reload of the list is cheaper than the replay.
 CATCH_UP_LIMIT = 100
@@ -38,30 +39,77 @@ def queue_channel(queue_id: int) -> str:
     return f"queue:{queue_id}"
 
 
+# Every push runs these: built once, executed with values (building costs more CPU
+# than running them). Core statements on the tables: nothing needs the rows as objects.
+_CHANNELS = RealtimeChannel.__table__
+_EVENTS = RealtimeEvent.__table__
+_BUMP = (
+    update(_CHANNELS)
+    .where(_CHANNELS.c.name == bindparam("channel"))
+    .values(last_seq=_CHANNELS.c.last_seq + 1)
+    .returning(_CHANNELS.c.last_seq)
+)
+_STORE = insert(_EVENTS)
+
+
+def _bump_and_store_statement():
+    """PostgreSQL only: number and store the event in one round trip (a data-modifying
+    CTE; SQLite has none). No row when the channel's counter row does not exist yet."""
+    bumped = _BUMP.cte("bumped")
+    numbered = select(
+        bindparam("channel", type_=String),
+        bumped.c.last_seq,
+        bindparam("kind", type_=String),
+        bindparam("html", type_=Text),
+        bindparam("created_at", type_=UTCDateTime),
+    )
+    return (
+        insert(_EVENTS)
+        .from_select(["channel", "seq", "kind", "html", "created_at"], numbered)
+        .returning(_EVENTS.c.seq)
+    )
+
+
+_BUMP_AND_STORE = _bump_and_store_statement()
+
+
+def _create_channel(channel: str) -> None:
+    dialect = db.session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        dialect_insert(RealtimeChannel).values(name=channel, last_seq=0).on_conflict_do_nothing()
+    )
+
+
 def _next_seq(channel: str) -> int:
     """Take the channel's next number; the lock on its counter row lasts until commit."""
-    bump = (
-        update(RealtimeChannel)
-        .where(RealtimeChannel.name == channel)
-        .values(last_seq=RealtimeChannel.last_seq + 1)
-        .returning(RealtimeChannel.last_seq)
-        .execution_options(synchronize_session=False)
-    )
-    seq = db.session.execute(bump).scalar()
+    seq = db.session.execute(_BUMP, {"channel": channel}).scalar()
     if seq is not None:
         return seq
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(RealtimeChannel).values(name=channel, last_seq=0).on_conflict_do_nothing()
-    )
-    return db.session.execute(bump).scalar_one()
+    _create_channel(channel)
+    return db.session.execute(_BUMP, {"channel": channel}).scalar_one()
+
+
+def _store(channel: str, kind: str, html: str) -> int:
+    """Number and store the event; return its number."""
+    values = {"channel": channel, "kind": kind, "html": html, "created_at": utcnow()}
+    # Core statements on tables: run on the session's connection (same transaction),
+    # without the ORM's execution layer, which would find nothing to do for them.
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        seq = connection.execute(_BUMP_AND_STORE, values).scalar()
+        if seq is not None:
+            return seq
+        _create_channel(channel)  # the channel's first event
+        return connection.execute(_BUMP_AND_STORE, values).scalar_one()
+    seq = _next_seq(channel)
+    connection.execute(_STORE, {**values, "seq": seq})
+    return seq
 
 
 def append(channel: str, kind: str, html: str) -> int:
     """Store ``html`` as the channel's next event (the caller commits); return its number."""
-    seq = _next_seq(channel)
-    db.session.add(RealtimeEvent(channel=channel, seq=seq, kind=kind, html=html))
+    seq = _store(channel, kind, html)
     if seq % PRUNE_EVERY == 0 and seq > RETAIN:
         db.session.execute(
             delete(RealtimeEvent).where(

@@ -3,9 +3,11 @@
 A frame describes every view that may be open (the list, the tab counts, an open
 thread); the browser applies the pieces whose targets it shows (``realtime.js``).
 Markup comes from the named blocks of ``inbox/widget.html`` (``row``, ``tab_counts``,
-``bubble``, ``typing``, ``realtime_*``), the same ones the views render, so a pushed
-row is exactly the row a reload would show. The only markup written here is the
-two-element wrappers htmx needs to insert or delete by id.
+``bubble``, ``typing``, ``realtime_*``) with the context their owner
+(``widget.inbox.fragments``) builds for the views too, and from ``log_status`` of the
+Log panel (owned by ``widget.crm_logging.status_block``), so a pushed row is exactly the
+row a reload would show. The only markup written here is the two-element wrappers htmx
+needs to insert or delete by id.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context
-from jinja2_fragments.flask import render_block
 from markupsafe import escape
 
+from widget.contacts.service import names_for
+from widget.crm_logging import status_block
+from widget.inbox import fragments
+from widget.inbox.fragments import render
 from widget.inbox.ingest import preview_text
-from widget.inbox.presenters import row_views, sender_names
-from widget.inbox.service import unread_counts
+from widget.inbox.presenters import message_addresses
 from widget.models import Availability, Conversation, Direction, Extension, Message
 
-PAGE = "inbox/widget.html"
 # A new or restored message moves its conversation to the top of the list; other
 # changes (read state, delivery status, a deleted older message) update it in place.
 MOVING_REASONS = {"created", "restored"}
@@ -40,11 +43,6 @@ def rendering():
         return
     with current_app.test_request_context():
         yield
-
-
-def render(block: str, **context) -> str:
-    """Render a block of the page (inside ``rendering()``)."""
-    return render_block(PAGE, block, **context)
 
 
 def insert(container: str, element_id: str, swap: str, inner: str) -> str:
@@ -67,15 +65,6 @@ class Frame:
     notice: dict[str, str] | None = None
 
 
-def _thread_context(extension: Extension, conversation: Conversation, messages) -> dict:
-    # Mirrors the context the thread view gives its ``bubble`` block.
-    return {
-        "extension": extension,
-        "conversation": conversation,
-        "names": sender_names(extension, messages),
-    }
-
-
 def message_changes(extension: Extension, messages: Iterable[Message], reason: str) -> Frame:
     """The frame for ``messages`` of ``extension`` that changed for ``reason``."""
     messages = sorted(messages, key=lambda m: (m.created_at, m.id))
@@ -83,29 +72,32 @@ def message_changes(extension: Extension, messages: Iterable[Message], reason: s
     for message in messages:
         conversations.setdefault(message.conversation_id, message.conversation)
     alive = [c for c in conversations.values() if c.availability == Availability.ALIVE]
-    rows = {view.conversation.id: view for view in row_views(extension, alive)}
+    # One name lookup serves the rows and the bubbles.
+    addresses = {a for c in conversations.values() for a in c.addresses}
+    names = names_for(extension, addresses | message_addresses(messages))
+    rows = {view.conversation.id: view for view in fragments.rows(extension, alive, names)}
     parts: list[str] = []
     for conversation in conversations.values():
         row = rows.get(conversation.id)
         if row is None:
             parts.append(removal(f"conversation-{conversation.id}"))
         elif reason in MOVING_REASONS:
-            row_html = render("row", extension=extension, row=row)
+            row_html = render("row", **fragments.row_context(extension, row))
             parts.append(insert("ul", "rows", "afterbegin", row_html))
         else:
-            parts.append(render("row", extension=extension, row=row, oob=True))
-    parts.append(render("tab_counts", counts=unread_counts(extension)))
+            parts.append(render("row", **fragments.row_context(extension, row, oob=True)))
+    parts.append(fragments.render_counts(extension))
     notice = None
     if reason not in ROW_ONLY_REASONS:
         for conversation in conversations.values():
             own = [m for m in messages if m.conversation_id == conversation.id]
-            parts.extend(_bubble_parts(extension, conversation, own, reason))
+            parts.extend(_bubble_parts(extension, conversation, own, reason, names))
             notice = notice or _notice(own, rows.get(conversation.id), reason)
     return Frame(html="".join(parts), notice=notice)
 
 
-def _bubble_parts(extension, conversation, messages, reason) -> list[str]:
-    context = _thread_context(extension, conversation, messages)
+def _bubble_parts(extension, conversation, messages, reason, names) -> list[str]:
+    context = fragments.bubble_context(extension, conversation, messages, names)
     parts = []
     stopped_typing = False
     for message in messages:
@@ -119,7 +111,7 @@ def _bubble_parts(extension, conversation, messages, reason) -> list[str]:
             parts.append(render("bubble", message=message, oob=True, **context))
     if stopped_typing:
         # The colleague who was typing has sent: their indicator goes away at once.
-        parts.append(render("typing", conversation=conversation, oob=True))
+        parts.append(render("typing", **fragments.typing_context(conversation, None)))
     return parts
 
 
@@ -140,21 +132,30 @@ def _notice(messages: list[Message], row, reason: str) -> dict[str, str] | None:
 
 def read_receipts(owner: Extension, copies: Iterable[Message]) -> str:
     """Replace the bubbles of ``owner``'s messages that colleagues have now read."""
-    parts = []
-    for message in copies:
-        context = _thread_context(owner, message.conversation, [message])
-        parts.append(render("bubble", message=message, oob=True, **context))
-    return "".join(parts)
+    return "".join(
+        fragments.render_bubbles(owner, message.conversation, [message], oob=True)
+        for message in copies
+    )
 
 
 def typing(conversation: Conversation, typer: str | None) -> str:
     """Show (or, with ``typer=None``, clear) the indicator in ``conversation``'s thread."""
-    return render("typing", conversation=conversation, typer=typer, oob=True)
+    return render("typing", **fragments.typing_context(conversation, typer))
+
+
+def log_status(extension: Extension, conversation: Conversation) -> str:
+    """Replace the conversation's log status (logged, failed, retrying) where it shows.
+
+    Rendered by its owner, ``widget.crm_logging.status_block``; links to the embedded CRM
+    use the public URL, as there is no request to take a host from.
+    """
+    public_url = current_app.config["PUBLIC_URL"].rstrip("/") + "/"
+    return status_block.render_pushed_status(extension, conversation, public_url)
 
 
 def refresh(extension: Extension, refresh_id: str) -> str:
     """Too much was missed to replay: fresh counts, and ask the page to reload its views."""
-    return render("tab_counts", counts=unread_counts(extension)) + render(
+    return fragments.render_counts(extension) + render(
         "realtime_refresh", refresh_id=refresh_id, oob=True
     )
 

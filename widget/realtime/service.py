@@ -16,38 +16,33 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import delete, select
 
-from widget.errors import BadInput
+from widget.access import mailbox_of
+from widget.errors import Conflict
 from widget.extensions import db
-from widget.inbox.ingest import participants_key
 from widget.models import (
-    Channel,
     Conversation,
-    Direction,
     Extension,
     Message,
     PendingPush,
-    PhoneNumber,
-    ReadReceipt,
 )
-from widget.models.queries import insert_once
 from widget.models.types import utcnow
 from widget.realtime import events, frames
 from widget.realtime.broker import Broker, Delivery
+from widget.realtime.colleagues import record_read_receipts, typing_targets
 
 log = logging.getLogger(__name__)
-
-# Each mailbox stores its own copy of an internal message, stamped by the platform when
-# it was sent; the copies of one message are matched by sender, thread and this window.
-COPY_MATCH_WINDOW = timedelta(seconds=2)
 
 # The outbox sweeper (``push_leftovers``): rows this old were not pushed by the process
 # that announced them; past the give-up age a push is pointless (a reload shows it).
 LEFTOVER_AGE = timedelta(seconds=30)
 LEFTOVER_GIVE_UP = timedelta(days=1)
 LEFTOVER_BATCH = 500
+
+# A staged change touching more conversations than this is pushed as "reload your views".
+STAGED_FRAME_CONVERSATIONS = 30
 
 # Queues (shared inboxes) add their channels here: f(extension) -> channel names.
 channel_providers: list[Callable[[Extension], Iterable[str]]] = []
@@ -81,70 +76,6 @@ def numbered(channel: str, html: str, seq: int, notice: dict | None) -> Delivery
     return Delivery(channel=channel, html=html, seq=seq, notice=notice, tail=tail)
 
 
-# --- colleagues -----------------------------------------------------------------------
-
-
-def colleagues_by_address(owner: Extension, addresses: Iterable[str]) -> dict[str, Extension]:
-    """The other extensions of ``owner``'s account among ``addresses``, by address."""
-    addresses = set(addresses)
-    found: dict[str, Extension] = {}
-    numbers = [a for a in addresses if not a.startswith("+")]
-    if numbers:
-        for ext in db.session.scalars(
-            select(Extension).where(
-                Extension.account_id == owner.account_id, Extension.extension_number.in_(numbers)
-            )
-        ):
-            found[ext.extension_number] = ext
-    phones = [a for a in addresses if a.startswith("+")]
-    if phones:
-        rows = db.session.execute(
-            select(PhoneNumber.e164, Extension)
-            .join(Extension, Extension.id == PhoneNumber.extension_id)
-            .where(PhoneNumber.account_id == owner.account_id, PhoneNumber.e164.in_(phones))
-        )
-        found.update({e164: ext for e164, ext in rows})
-    return {address: ext for address, ext in found.items() if ext.id != owner.id}
-
-
-def counterpart(
-    owner: Extension, conversation: Conversation, member: Extension, member_address: str
-) -> Conversation | None:
-    """``member``'s own copy of ``owner``'s ``conversation``, if they have one."""
-    base = select(Conversation).where(
-        Conversation.extension_id == member.id, Conversation.channel == conversation.channel
-    )
-    if conversation.platform_conversation_id:
-        found = db.session.scalar(
-            base.where(
-                Conversation.platform_conversation_id == conversation.platform_conversation_id
-            )
-        )
-        if found is not None:
-            return found
-    others = set(conversation.addresses) - {member_address}
-    if conversation.channel == Channel.PAGER:
-        mine = [owner.extension_number]
-    else:
-        mine = [n.e164 for n in owner.phone_numbers]
-    keys = [participants_key(sorted(others | {address})) for address in mine]
-    return db.session.scalars(base.where(Conversation.participants.in_(keys))).first()
-
-
-def typing_targets(owner: Extension, conversation: Conversation) -> list[Conversation]:
-    """The colleagues' copies of ``conversation``: where ``owner``'s typing shows."""
-    targets = []
-    for address, member in colleagues_by_address(owner, conversation.addresses).items():
-        copy = counterpart(owner, conversation, member, address)
-        if copy is not None:
-            targets.append(copy)
-    return targets
-
-
-def has_colleagues(owner: Extension, conversation: Conversation) -> bool:
-    return bool(colleagues_by_address(owner, conversation.addresses))
-
-
 class TypingGate:
     """At most one typing event per person and conversation per ``interval`` seconds.
 
@@ -173,13 +104,13 @@ class TypingGate:
 def send_typing(owner: Extension, conversation: Conversation) -> int:
     """Show "NAME is typing" in the colleagues' copies; return how many were told.
 
-    ``BadInput`` when nobody in the conversation is a colleague: typing is never shown
+    ``Conflict`` when nobody in the conversation is a colleague: typing is never shown
     to outside numbers. Repeats faster than the gate allows are dropped (0 told).
     """
     targets = typing_targets(owner, conversation)
     if not targets:
-        raise BadInput(
-            "Typing is only shared with colleagues, and this conversation has none.", status=409
+        raise Conflict(
+            "Typing is only shared with colleagues, and this conversation has none.",
         )
     if not current_app.extensions["realtime_typing_gate"].allow(owner.id, conversation.id):
         return 0
@@ -189,77 +120,6 @@ def send_typing(owner: Extension, conversation: Conversation) -> int:
             html = frames.typing(copy, owner.name)
             broker.publish(Delivery(channel=events.ext_channel(copy.extension_id), html=html))
     return len(targets)
-
-
-# --- read receipts -----------------------------------------------------------------------
-
-
-def sender_copy(reader: Extension, message: Message) -> tuple[Extension, Message] | None:
-    """The colleague who sent ``message`` to ``reader``, and their own copy of it."""
-    if message.direction != Direction.INBOUND:
-        return None
-    sender = colleagues_by_address(reader, [message.from_address]).get(message.from_address)
-    if sender is None:
-        return None
-    thread = counterpart(reader, message.conversation, sender, message.from_address)
-    if thread is None:
-        return None
-    candidates = db.session.scalars(
-        select(Message).where(
-            Message.conversation_id == thread.id,
-            Message.direction == Direction.OUTBOUND,
-            Message.type == message.type,
-            Message.created_at >= message.created_at - COPY_MATCH_WINDOW,
-            Message.created_at <= message.created_at + COPY_MATCH_WINDOW,
-        )
-    ).all()
-    if not candidates:
-        return None
-    # Same text first, then the closest time.
-    best = min(
-        candidates,
-        key=lambda m: (m.subject != message.subject, abs(m.created_at - message.created_at)),
-    )
-    return sender, best
-
-
-def record_read_receipts(
-    reader: Extension, messages: Iterable[Message]
-) -> dict[int, tuple[Extension, list[Message]]]:
-    """Record that ``reader`` read ``messages``; return the senders' updated copies."""
-    changed: dict[int, tuple[Extension, list[Message]]] = {}
-    for message in messages:
-        found = sender_copy(reader, message)
-        if found is None:
-            continue
-        sender, copy = found
-        if not insert_once(ReadReceipt(message_id=copy.id, reader_extension_id=reader.id)):
-            continue  # already recorded (the message was read, unread, read again)
-        changed.setdefault(sender.id, (sender, []))[1].append(copy)
-    g.pop("realtime_read_by", None)  # receipts rendered from now on must include these
-    return changed
-
-
-def read_by_thread(message: Message) -> list[str]:
-    """Names of the colleagues who read ``message``, in the order they read it.
-
-    The first call for a thread loads the receipts of all its messages, so a rendered
-    thread costs one query however many bubbles it has.
-    """
-    cache = g.setdefault("realtime_read_by", {})
-    if message.conversation_id not in cache:
-        rows = db.session.execute(
-            select(ReadReceipt.message_id, Extension.name)
-            .join(Extension, Extension.id == ReadReceipt.reader_extension_id)
-            .join(Message, Message.id == ReadReceipt.message_id)
-            .where(Message.conversation_id == message.conversation_id)
-            .order_by(ReadReceipt.read_at, ReadReceipt.id)
-        )
-        names: dict[int, list[str]] = {}
-        for message_id, name in rows:
-            names.setdefault(message_id, []).append(name)
-        cache[message.conversation_id] = names
-    return cache[message.conversation_id].get(message.id, [])
 
 
 # --- publishing message changes --------------------------------------------------------
@@ -283,7 +143,7 @@ def publish_message_changes(
             return False
     messages = list(
         db.session.scalars(
-            select(Message).where(Message.id.in_(message_ids), Message.extension_id == extension.id)
+            select(Message).where(Message.id.in_(message_ids), mailbox_of(extension).where(Message))
         )
     )
     if not messages:
@@ -308,8 +168,47 @@ def publish_message_changes(
     return True
 
 
+def stage_message_changes(
+    extension: Extension, messages=(), reason: str = "", **_
+) -> tuple[str, str, int, dict | None] | None:
+    """``messages_staged`` receiver: render the frame once and log it in the change's own
+    transaction; ``on_messages_changed`` publishes it after the commit.
+
+    The logged event is the change's outbox: a crash after the commit loses only the
+    live publish, and every client catches up from the log (on reconnect, or at its
+    next periodic check). Receipts are not staged: only new and updated messages are.
+    """
+    if "realtime" not in current_app.extensions:
+        return None
+    messages = list(messages)
+    channel = events.ext_channel(extension.id)
+    # Caught inside the rendering context: leaving a (test) request context with an
+    # error rolls the session back, and this change must commit whatever happens here.
+    with frames.rendering():
+        try:
+            if len({m.conversation_id for m in messages}) > STAGED_FRAME_CONVERSATIONS:
+                # A sync page touching many conversations: reloading the views is cheaper
+                # for the page than applying a frame the size of the page.
+                frame = frames.Frame(html=frames.refresh(extension, stamp()))
+            else:
+                frame = frames.message_changes(extension, messages, reason)
+        except Exception:
+            # A push must never fail the change: None makes the announcer fall back to
+            # the outbox row, which the sweeper pushes later.
+            log.exception("could not render the push of %s messages", reason)
+            return None
+    # Numbered last: the counter row stays locked only from here to the commit.
+    seq = events.append(channel, "messages", frame.html)
+    return channel, frame.html, seq, frame.notice
+
+
 def on_messages_changed(
-    extension: Extension, message_ids=(), reason: str = "", pending_push_id=None, **_
+    extension: Extension,
+    message_ids=(),
+    reason: str = "",
+    pending_push_id=None,
+    staged=None,
+    **_,
 ) -> None:
     """``messages_changed`` receiver: a push failure must never fail the change itself.
 
@@ -317,11 +216,34 @@ def on_messages_changed(
     """
     if "realtime" not in current_app.extensions:
         return
+    if staged is not None:
+        broker = get_broker()
+        with frames.rendering():
+            for channel, html, seq, notice in staged:
+                broker.publish(numbered(channel, html, seq, notice))
+        return
     try:
         publish_message_changes(extension, list(message_ids), reason, pending_push_id)
     except Exception:
         db.session.rollback()
         log.exception("could not push %s of messages %s", reason, list(message_ids)[:20])
+
+
+def push_log_status(_sender=None, extension_id: int = 0, conversation_id: int = 0, **_) -> None:
+    """``log_state_changed`` receiver: push the conversation's new log status to the
+    user's widgets. The write is committed already: a failed push must never fail it
+    (a thread opened later loads the status anyway)."""
+    try:
+        extension = db.session.get(Extension, extension_id)
+        conversation = db.session.get(Conversation, conversation_id)
+        if extension is None or conversation is None:
+            return
+        with frames.rendering():
+            html = frames.log_status(extension, conversation)
+        publish(events.ext_channel(extension.id), "log-status", html)
+    except Exception:
+        log.exception("could not push the log status of conversation %s", conversation_id)
+        db.session.rollback()
 
 
 def push_leftovers(now: datetime | None = None, older_than: timedelta = LEFTOVER_AGE) -> int:

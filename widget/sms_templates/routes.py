@@ -10,12 +10,13 @@ from flask import current_app, render_template, request
 from jinja2_fragments.flask import render_block
 
 from widget import htmx_support
+from widget.access import conversation_for
 from widget.auth.service import login_required
-from widget.errors import BadInput
-from widget.inbox.service import get_conversation
+from widget.errors import DomainError, Forbidden, Invalid
+from widget.inputs import parse_id
 from widget.models import Extension, SmsTemplate, TemplateScope
 from widget.phone import is_extension_number, to_e164
-from widget.sms_templates import bp
+from widget.sms_templates import bp, platform_sync
 from widget.sms_templates.service import (
     TemplateInvalid,
     can_edit,
@@ -61,6 +62,7 @@ def _item(extension: Extension, template: SmsTemplate):
 @login_required
 def manager(extension):
     """Return the manager (personal and company lists): a block for htmx, else a page."""
+    platform_sync.reconcile(extension)  # what changed in RingCentral shows here
     context = {
         "extension": extension,
         "sections": [template_list(extension, scope) for scope in SCOPES],
@@ -98,7 +100,7 @@ def edit_form(extension, template_id: int):
     """Return the ``edit_form`` block for a template the user may change (403 otherwise)."""
     template = get_template(extension, template_id)
     if not can_edit(extension, template.scope):
-        raise BadInput("Only an administrator can change company templates.", status=403)
+        raise Forbidden("Only an administrator can change company templates.")
     draft = {"title": template.title, "body": template.body}
     return render_block(PAGE, "edit_form", template=template, draft=draft, errors={})
 
@@ -146,7 +148,7 @@ def _address_or_raw(value: str, region: str) -> str:
         return value
     try:
         return to_e164(value, region, "to")
-    except BadInput:
+    except DomainError:
         return value[:MAX_RAW_RECIPIENT]
 
 
@@ -154,13 +156,14 @@ def _picker_addresses(extension: Extension) -> list[str]:
     region = current_app.config["DEFAULT_REGION"]
     raw = [value for value in request.args.getlist("to") if value.strip()]
     if len(raw) > MAX_PICKER_RECIPIENTS:
-        raise BadInput(f"At most {MAX_PICKER_RECIPIENTS} recipients at a time.", "to")
+        raise Invalid(f"At most {MAX_PICKER_RECIPIENTS} recipients at a time.", "to")
     addresses = [_address_or_raw(value.strip(), region) for value in raw]
-    conversation_id = request.args.get("conversation_id") or ""
-    if conversation_id:
-        if not conversation_id.isdigit():
-            raise BadInput("conversation_id must be a conversation's number.", "conversation_id")
-        addresses += get_conversation(extension, int(conversation_id)).addresses
+    raw_id = request.args.get("conversation_id") or ""
+    if raw_id:
+        conversation_id = parse_id(raw_id)
+        if conversation_id is None:
+            raise Invalid("conversation_id must be a conversation's number.", "conversation_id")
+        addresses += conversation_for(extension, conversation_id).addresses
     return addresses
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from widget.errors import BadInput
+from widget import audit
+from widget.access import is_personal_to
+from widget.errors import Conflict, Forbidden, Invalid, NotFound
 from widget.extensions import db
 from widget.models import Account, Extension, SmsTemplate, TemplateScope
 from widget.models.sms_template import (
@@ -23,6 +25,7 @@ from widget.models.sms_template import (
     TEMPLATE_LIMITS,
     TEMPLATE_TITLE_LIMIT,
 )
+from widget.sms_templates import platform_sync
 from widget.sms_templates.variables import Filled, RecipientValues, fill, variable_errors
 
 
@@ -84,23 +87,23 @@ def parse_scope(value: str | None) -> TemplateScope:
     try:
         return TemplateScope(value or "")
     except ValueError:
-        raise BadInput("Choose “personal” or “company” templates.", "scope") from None
+        raise Invalid("Choose “personal” or “company” templates.", "scope") from None
 
 
 def get_template(extension: Extension, template_id: int) -> SmsTemplate:
-    """Return a template ``extension`` may see; ``BadInput(404)`` for anyone else's or none."""
+    """Return a template ``extension`` may see; ``NotFound`` for anyone else's or none."""
     template = db.session.get(SmsTemplate, template_id)
     visible = template is not None and template.account_id == extension.account_id
     if visible and template.scope == TemplateScope.PERSONAL:
-        visible = template.owner_extension_id == extension.id
+        visible = is_personal_to(extension, template.owner_extension_id)
     if not visible:
-        raise BadInput("That template does not exist.", status=404)
+        raise NotFound("That template does not exist.")
     return template
 
 
 def _require_editor(extension: Extension, scope: TemplateScope) -> None:
     if not can_edit(extension, scope):
-        raise BadInput("Only an administrator can change company templates.", status=403)
+        raise Forbidden("Only an administrator can change company templates.")
 
 
 def _lock_list(extension: Extension, scope: TemplateScope) -> list[SmsTemplate]:
@@ -148,23 +151,40 @@ def _clean(title: str | None, body: str | None) -> tuple[str, str]:
     return title, body
 
 
+def _audit_company_change(
+    extension: Extension, scope: TemplateScope, action: str, summary: str, diff: str = ""
+) -> None:
+    # Company templates are an admin's change to everyone's composer: audit-logged with
+    # the change itself. Personal templates are nobody else's business.
+    if scope == TemplateScope.COMPANY:
+        audit.record(extension, action, "Company SMS templates", summary, diff)
+
+
+def _template_text(template: SmsTemplate | None) -> str:
+    return f"{template.title}\n{template.body}" if template is not None else ""
+
+
 def _commit_or_conflict() -> None:
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise BadInput(
+        raise Conflict(
             "The template list changed while you were editing it. Reload and try again.",
-            status=409,
         ) from None
 
 
 def create_template(
-    extension: Extension, scope: TemplateScope, title: str | None, body: str | None
+    extension: Extension,
+    scope: TemplateScope,
+    title: str | None,
+    body: str | None,
+    *,
+    audited: bool = True,
 ) -> SmsTemplate:
     """Append a template to ``extension``'s list in ``scope`` and return it.
 
-    Raises ``BadInput(403)`` when a non-admin adds a company template and
+    Raises ``Forbidden`` when a non-admin adds a company template and
     ``TemplateInvalid`` for bad fields or a full list.
     """
     _require_editor(extension, scope)
@@ -189,7 +209,11 @@ def create_template(
         body=body,
     )
     db.session.add(template)
+    diff = audit.text_diff("", _template_text(template), "before", "after")
+    if audited:
+        _audit_company_change(extension, scope, "template.add", f"Added “{title}”", diff)
     _commit_or_conflict()
+    platform_sync.push(extension, template.id)
     return template
 
 
@@ -199,10 +223,16 @@ def update_template(
     """Change a template's title and text; same errors as ``create_template``."""
     _require_editor(extension, template.scope)
     title, body = _clean(title, body)
+    if (title, body) == (template.title, template.body):
+        return template  # nothing changed: no write, no audit entry, no platform push
+    before = _template_text(template)
     template.title = title
     template.body = body
+    diff = audit.text_diff(before, _template_text(template), "before", "after")
+    _audit_company_change(extension, template.scope, "template.edit", f"Edited “{title}”", diff)
     _commit_or_conflict()
-    return template
+    platform_sync.push(extension, template.id)
+    return db.session.get(SmsTemplate, template.id)
 
 
 def delete_template(extension: Extension, template: SmsTemplate) -> None:
@@ -211,7 +241,11 @@ def delete_template(extension: Extension, template: SmsTemplate) -> None:
     templates = _lock_list(extension, template.scope)
     if template not in templates:
         db.session.rollback()
-        raise BadInput("That template does not exist.", status=404)
+        raise NotFound("That template does not exist.")
+    diff = audit.text_diff(_template_text(template), "", "before", "after")
+    summary = f"Deleted “{template.title}”"
+    _audit_company_change(extension, template.scope, "template.delete", summary, diff)
+    removed = (template.scope == TemplateScope.COMPANY, template.platform_template_id)
     db.session.delete(template)
     db.session.flush()
     # One row at a time, lowest first: each move lands on a position already freed.
@@ -220,6 +254,7 @@ def delete_template(extension: Extension, template: SmsTemplate) -> None:
             remaining.position = position
             db.session.flush()
     _commit_or_conflict()
+    platform_sync.push_removal(extension, *removed)
 
 
 def move_template(extension: Extension, template: SmsTemplate, position: int) -> None:
@@ -228,7 +263,7 @@ def move_template(extension: Extension, template: SmsTemplate, position: int) ->
     templates = _lock_list(extension, template.scope)
     if not 0 <= position < len(templates):
         db.session.rollback()
-        raise BadInput(
+        raise Invalid(
             f"Position {position} is out of range: this list has positions 0 to "
             f"{len(templates) - 1}.",
             "position",
@@ -236,7 +271,7 @@ def move_template(extension: Extension, template: SmsTemplate, position: int) ->
     start = template.position
     if template not in templates:
         db.session.rollback()
-        raise BadInput("That template does not exist.", status=404)
+        raise NotFound("That template does not exist.")
     if position == start:
         db.session.rollback()
         return
@@ -248,6 +283,8 @@ def move_template(extension: Extension, template: SmsTemplate, position: int) ->
         templates[index].position -= step
         db.session.flush()
     template.position = position
+    summary = f"Moved “{template.title}” to position {position + 1}"
+    _audit_company_change(extension, template.scope, "template.move", summary)
     _commit_or_conflict()
 
 
@@ -255,7 +292,7 @@ def parse_position(value: str | None) -> int:
     try:
         return int(value or "")
     except ValueError:
-        raise BadInput("The new position must be a whole number.", "position") from None
+        raise Invalid("The new position must be a whole number.", "position") from None
 
 
 @dataclass(frozen=True)
@@ -311,7 +348,8 @@ def seed_templates(account: Account) -> None:
     if admin is None or count_templates(admin, TemplateScope.COMPANY):
         return
     for title, body in DEMO_COMPANY_TEMPLATES:
-        create_template(admin, TemplateScope.COMPANY, title, body)
+        # Shipped with the demo, not an admin's change: no audit entry.
+        create_template(admin, TemplateScope.COMPANY, title, body, audited=False)
     for extension in account.extensions:
         for title, body in DEMO_PERSONAL_TEMPLATES.get(extension.extension_number, []):
             create_template(extension, TemplateScope.PERSONAL, title, body)

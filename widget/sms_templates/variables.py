@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from widget.access import personal_to
 from widget.contacts.service import names_for
 from widget.extensions import db
 from widget.models import Contact, ContactPhone, ContactSource, Extension, PhoneNumber
@@ -124,7 +125,7 @@ def _contact_names(extension: Extension, address: str) -> tuple[str, str, str] |
         .where(
             Contact.account_id == extension.account_id,
             (Contact.source == ContactSource.DIRECTORY)
-            | (Contact.owner_extension_id == extension.id),
+            | personal_to(extension, Contact.owner_extension_id),
             ContactPhone.e164 == address,
         )
         .order_by(Contact.source)  # "directory" sorts before "personal", as in names_for

@@ -41,8 +41,17 @@
     if (!counter) return;
     // Browsers send line breaks as CRLF but the server counts one, as this does.
     var count = countSegments(textarea.value.replace(/\r\n/g, "\n"));
-    counter.textContent = count.characters + "/1000 · " + count.segments + " SMS" +
-      (count.encoding === "UCS-2" ? " · Unicode" : "");
+    var limit = Number(textarea.dataset.limit || 1000);
+    var over = count.characters - limit;
+    // Pages are not SMS: no segments to count.
+    var text = count.characters + "/" + limit;
+    if (!textarea.hasAttribute("data-pager")) {
+      text += " · " + count.segments + " SMS" + (count.encoding === "UCS-2" ? " · Unicode" : "");
+    }
+    if (over > 0) text += " · " + over + " over the limit";
+    counter.textContent = text;
+    counter.classList.toggle("over-limit", over > 0);
+    textarea.setAttribute("aria-invalid", over > 0 ? "true" : "false");
   }
 
   document.addEventListener("input", function (event) {
@@ -63,7 +72,11 @@
     } else if (target.id === "recipient-query") {
       event.preventDefault();
       var active = document.querySelector("#recipient-options [data-picker-option].active");
+      var first = document.querySelector("#recipient-options [data-picker-option]");
       if (active) active.click();
+      // A typed name is not an address: Enter takes the suggestion shown first, as a
+      // person reading "Sam Okafor" under "Sam" expects. Digits stay a raw number.
+      else if (first && /\p{L}/u.test(target.value)) first.click();
       else addTypedRecipient(target);
     }
   });
@@ -90,8 +103,18 @@
     if (!value || !window.htmx) return;
     var url = input.dataset.chipUrl + (input.dataset.chipUrl.indexOf("?") === -1 ? "?" : "&") +
       "to=" + encodeURIComponent(value);
-    window.htmx.ajax("GET", url, { source: input, target: "#recipient-chips", swap: "beforeend" });
+    // The chips list is the source, not the box: a suggestion request still in flight
+    // for the box is neither aborted by this one nor queued in front of it.
+    window.htmx.ajax("GET", url, { source: "#recipient-chips", target: "#recipient-chips", swap: "beforeend" });
   }
+
+  // Suggestions that answer a query since emptied (a chip was taken) are stale: drop them.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "recipient-options") return;
+    var query = document.getElementById("recipient-query");
+    if (query && !query.value.trim()) event.detail.shouldSwap = false;
+  });
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
@@ -121,7 +144,7 @@
     if (!shown) return;
     var file = input.files && input.files[0];
     shown.hidden = !file;
-    shown.querySelector("[data-attachment-label]").textContent = file ? "📎 " + file.name : "";
+    shown.querySelector("[data-attachment-label]").textContent = file ? "Picture: " + file.name : "";
   }
 
   document.addEventListener("change", function (event) {

@@ -13,10 +13,28 @@
     return name ? headers[name] : null;
   }
 
-  function withToken(url) {
-    var token = widgetToken();
-    if (!token) return url;
-    return url + (url.indexOf("?") === -1 ? "?" : "&") + "token=" + encodeURIComponent(token);
+  function csrfSecret() {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    var name = Object.keys(headers).find(function (k) { return /csrf/i.test(k); });
+    return name ? headers[name] : "";
+  }
+
+  // A top-level window of ours (a new tab, the sign-in popup) gets the widget's token by
+  // a form POST into it: a token never goes into a URL (access logs, history, and links
+  // others could craft), and a form cannot send headers.
+  function postIntoWindow(action, target, fields) {
+    var all = [["token", widgetToken() || ""], ["csrf_token", csrfSecret()]].concat(fields);
+    window.sidetalkPostForm(action, target, all);
+  }
+
+  function openWithToken(url) {
+    postIntoWindow("/auth/handoff", "_blank", [["next", url]]);
+  }
+
+  // In the popup, once the sign-in started: on to the CRM's authorization page.
+  function goAuthorize() {
+    var url = document.body.dataset.authorizeUrl;
+    if (url && /^https?:/i.test(url)) window.location.replace(url);
   }
 
   // In the popup, after the callback: tell the widget (our own origin only) and close.
@@ -29,51 +47,39 @@
     }
   }
 
-  function showError(message) {
-    var flash = document.getElementById("flash");
-    if (!flash) return;
-    var box = document.createElement("div");
-    box.className = "error-box";
-    box.textContent = message; // text, never HTML: it may quote the CRM
-    flash.replaceChildren(box);
-  }
-
-  // Connect: open the popup within the click (popup blockers allow nothing later), then
-  // ask the server to start the sign-in (a POST with the widget's headers: CSRF, token)
-  // and send the popup to the CRM's authorization page.
-  function connect(url) {
-    var popup = window.open("", "sidetalk-crm-connect", "popup=yes,width=520,height=680");
-    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-    headers["Accept"] = "application/json";
-    fetch(url, { method: "POST", headers: headers, credentials: "same-origin" })
-      .then(function (response) {
-        return response.json().then(function (body) {
-          if (!response.ok) throw new Error((body.error && body.error.message) || "The sign-in could not start.");
-          return body;
-        });
-      })
-      .then(function (body) {
-        if (popup && !popup.closed) popup.location.href = body.authorize_url;
-      })
-      .catch(function (error) {
-        if (popup && !popup.closed) popup.close();
-        showError(error.message);
-      });
+  // Connect: open the popup within the click (popup blockers allow nothing later) and
+  // post the widget's token into it, with the choices made before signing in (a Clio
+  // region): the server starts the sign-in there, binds it to that window's browser (a
+  // cookie the callback must bring back) and sends it on to the CRM's authorization
+  // page. Errors show in the popup.
+  function connect(url, choices) {
+    var name = "sidetalk-crm-connect";
+    window.open("", name, "popup=yes,width=520,height=680");
+    postIntoWindow(url, name, Array.from(choices.entries()));
   }
 
   document.addEventListener("click", function (event) {
     var connectButton = event.target.closest("[data-crm-connect]");
     if (connectButton) {
       event.preventDefault();
-      connect(connectButton.dataset.crmConnect);
+      // Choices made before signing in (a Clio region) travel in the POST body.
+      var choices = new URLSearchParams();
+      var item = connectButton.closest("li") || document;
+      item.querySelectorAll("[data-connect-option]").forEach(function (field) {
+        choices.append(field.name, field.value);
+      });
+      connect(connectButton.dataset.crmConnect, choices);
       return;
     }
     // Our own pages opened in a new tab (the local CRM, the manifest editor) need the
     // token; a link to another origin (a real CRM) must never receive it.
     var link = event.target.closest("a[data-with-token]");
-    if (link && !link.dataset.tokenAdded && new URL(link.href, window.location.href).origin === window.location.origin) {
-      link.href = withToken(link.getAttribute("href"));
-      link.dataset.tokenAdded = "1";
+    if (link) {
+      var address = new URL(link.href, window.location.href);
+      if (address.origin === window.location.origin && widgetToken()) {
+        event.preventDefault();
+        openWithToken(address.pathname + address.search);
+      }
     }
   });
 
@@ -92,9 +98,14 @@
     window.htmx.ajax("GET", url, { target: "#thread", swap: "innerHTML" });
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", reportConnected);
-  } else {
+  function onLoad() {
+    goAuthorize();
     reportConnected();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onLoad);
+  } else {
+    onLoad();
   }
 })();

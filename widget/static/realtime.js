@@ -25,17 +25,21 @@
   // --- the socket's URL, rebuilt at every (re)connect ------------------------------------
   // The extension keeps the URL it read from ws-connect; a reconnect needs the token the
   // page holds now (tokens expire) and the positions it has seen now (to catch up).
-  var createSocket = htmx.createWebSocket;
+  // The token never goes into the URL (access logs): a WebSocket cannot send headers, so
+  // it rides as a second offered subprotocol beside "sidetalk", the one the server picks.
   htmx.createWebSocket = function (url) {
     var address = new URL(url, window.location.href);
     var all = headers();
     var name = tokenHeaderName(all);
-    if (name) address.searchParams.set("token", all[name]);
+    var protocols = ["sidetalk"];
+    if (name && all[name]) protocols.push("sidetalk-token." + all[name]);
     var seen = Array.from(document.querySelectorAll("[data-realtime-cursor]"))
       .map(function (el) { return el.dataset.realtimeCursor; })
       .join(",");
     if (seen) address.searchParams.set("last_event_id", seen);
-    return createSocket(address.toString());
+    var socket = new WebSocket(address.toString(), protocols);
+    socket.binaryType = htmx.config.wsBinaryType;
+    return socket;
   };
 
   // --- fitting frames to this page ------------------------------------------------------
@@ -43,7 +47,14 @@
   // page does not show are dropped, and so are rows that the list's filters would hide.
   var arrivedInOpenThread = false;
 
+  function deletedView() {
+    var form = document.getElementById("filters");
+    return Boolean(form && new FormData(form).get("deleted"));
+  }
+
   function rowFitsList(row) {
+    // Frames carry live rows; the Deleted view lists only deleted ones (with Restore).
+    if (deletedView()) return false;
     if (document.getElementById(row.id)) return true; // listed already: it moves up
     var form = document.getElementById("filters");
     if (!form) return true;
@@ -57,15 +68,21 @@
     return fits;
   }
 
+  function oobTarget(piece) {
+    var spec = piece.getAttribute("hx-swap-oob") || "true";
+    var colon = spec.indexOf(":");
+    try {
+      return document.querySelector(colon > 0 ? spec.slice(colon + 1) : "#" + CSS.escape(piece.id));
+    } catch (e) { return null; }
+  }
+
   function keep(piece) {
     var spec = piece.getAttribute("hx-swap-oob") || "true";
     var colon = spec.indexOf(":");
     var style = colon > 0 ? spec.slice(0, colon) : spec;
-    var target = null;
-    try {
-      target = document.querySelector(colon > 0 ? spec.slice(colon + 1) : "#" + CSS.escape(piece.id));
-    } catch (e) { target = null; }
+    var target = oobTarget(piece);
     if (!target) return false;
+    if (piece.classList.contains("row") && deletedView()) return false; // a live row
     if (["true", "outerHTML", "innerHTML", "delete"].indexOf(style) >= 0) return true;
     if (target.id === "rows" && !Array.from(piece.children).every(rowFitsList)) return false;
     if (target.classList.contains("bubbles") && piece.querySelector(".bubble.inbound")) {
@@ -84,6 +101,22 @@
       });
       return template.innerHTML;
     }
+  });
+
+  // An ordinary response races the socket: a frame may have removed the row or bubble the
+  // response updates out of band (a delete, a read) before it arrives. Such a piece has
+  // nothing left to do on this page; swapping it would make htmx log oobErrorNoTarget.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var text = event.detail.serverResponse;
+    if (typeof text !== "string" || text.indexOf("hx-swap-oob") < 0 || /<(html|body)[\s>]/i.test(text)) return;
+    var template = document.createElement("template");
+    template.innerHTML = text;
+    var gone = Array.from(template.content.children).filter(function (piece) {
+      return piece.hasAttribute("hx-swap-oob") && !oobTarget(piece);
+    });
+    if (!gone.length) return;
+    gone.forEach(function (piece) { piece.remove(); });
+    event.detail.serverResponse = template.innerHTML;
   });
 
   // Ids are unique: an element inserted out of band replaces any element with its id.

@@ -1,116 +1,157 @@
-"""Messages into the sandbox: RingCentral-shaped records and notifications, then ingestion.
+"""Messages into the sandbox: RingCentral-shaped records and notifications.
 
 ``deliver_inbound`` is what the phone simulator, ``POST /sandbox/inbound`` and
 ``sidetalk sandbox inbound`` call. It validates everything first so bad input
-changes nothing, then ingests one record per mailbox involved.
+changes nothing, then hands one record per mailbox involved to the app's event sink.
 """
 
 from __future__ import annotations
 
-import secrets
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from widget import media as media_store
-from widget.errors import BadInput
+from widget.errors import Invalid
 from widget.extensions import db
-from widget.inbox.events import handle_instant_event
-from widget.models import Account, Extension, Message, MessageType, PhoneNumber
+from widget.inputs import clean_message_text, utf16_length
+from widget.models import (
+    Account,
+    Direction,
+    Extension,
+    Message,
+    MessageType,
+    PagerGroupMember,
+    PhoneNumber,
+)
 from widget.models.types import utcnow
 from widget.phone import to_e164
-from widget.platforms.sandbox import SANDBOX_URI_PREFIX
+from widget.platforms import get_platform
+from widget.platforms.sandbox.media_parts import parts_for
+from widget.platforms.sandbox.messages import (
+    SANDBOX_URI_PREFIX,
+    InboundMessage,
+    MediaPart,
+    new_message_id,
+)
 
 TEXT_LIMIT = 1000
 INBOUND_FIELDS = {"from", "to", "text", "type"}
 
 
-@dataclass(frozen=True)
-class MediaPart:
-    kind: str  # RingCentral attachment type: MmsAttachment, AudioRecording, RenderedDocument...
-    content_type: str
-    data: bytes
-    filename: str | None = None
-    duration_seconds: float | None = None
+@functools.cache
+def _extensions_statement(by_extension_number: bool):
+    """Built once (every inbound message runs it), executed with the addresses."""
+    column = Extension.extension_number if by_extension_number else PhoneNumber.e164
+    statement = (
+        select(column, Extension)
+        .join(Account, Account.id == Extension.account_id)
+        .where(Account.platform == "sandbox", column.in_(bindparam("addresses", expanding=True)))
+        .options(joinedload(Extension.phone_numbers), contains_eager(Extension.account))
+    )
+    if not by_extension_number:
+        statement = statement.join(PhoneNumber, PhoneNumber.extension_id == Extension.id)
+    return statement
 
 
-@dataclass(frozen=True)
-class InboundMessage:
-    sender: str  # E.164, or an extension number for Pager
-    recipient: Extension
-    recipient_address: str
-    text: str
-    type: MessageType
-    parts: list[MediaPart] = field(default_factory=list)
-    page_count: int | None = None
+def _sandbox_extensions_by_address(
+    addresses: list[str], by_extension_number: bool
+) -> dict[str, Extension]:
+    """The demo extensions ``addresses`` name, by address, with their numbers and account
+    loaded in the same statement (delivery needs both)."""
+    statement = _extensions_statement(by_extension_number)
+    return dict(db.session.execute(statement, {"addresses": list(addresses)}).unique().all())
 
 
-def new_message_id() -> str:
-    # RingCentral ids are large integers; random ones never collide with real or seeded ids.
-    return str(10**14 + secrets.randbelow(9 * 10**14))
+@functools.cache
+def _text_parties_statement():
+    """The numbers' extensions plus whether the sender is in a group; built once."""
+    in_a_group = exists().where(PagerGroupMember.address == bindparam("sender"))
+    return _extensions_statement(False).add_columns(in_a_group.label("in_a_group"))
+
+
+def _text_parties(to_address: str, sender: str) -> tuple[dict[str, Extension], bool]:
+    """The demo extensions of a text's two numbers, and whether the sender is an outside
+    member of any pager group, in one statement (the check reads only the members'
+    address index), so a plain text never pays for the carrier's group threading."""
+    values = {"addresses": [to_address, sender], "sender": sender}
+    rows = db.session.execute(_text_parties_statement(), values).unique().all()
+    return {address: ext for address, ext, _ in rows}, any(row[2] for row in rows)
 
 
 def _sandbox_extension_by_address(address: str, by_extension_number: bool) -> Extension | None:
-    if by_extension_number:
-        return db.session.scalar(
-            select(Extension)
-            .join(Account)
-            .where(Account.platform == "sandbox", Extension.extension_number == address)
-        )
-    return db.session.scalar(
-        select(Extension)
-        .join(PhoneNumber, PhoneNumber.extension_id == Extension.id)
-        .join(Account, Account.id == Extension.account_id)
-        .where(Account.platform == "sandbox", PhoneNumber.e164 == address)
-    )
+    return _sandbox_extensions_by_address([address], by_extension_number).get(address)
 
 
-def parse_inbound(payload: object, region: str = "US") -> InboundMessage:
-    """Validate a ``{"from", "to", "text", "type"}`` request; ``BadInput`` names the field."""
+def parse_inbound(
+    payload: object, region: str = "US", parts: tuple[MediaPart, ...] = ()
+) -> InboundMessage:
+    """Validate a ``{"from", "to", "text", "type"}`` request; ``Invalid`` names the field.
+
+    ``parts`` are the pictures of an MMS (checked by the caller): with one, the text may
+    be empty.
+    """
     if not isinstance(payload, Mapping):
-        raise BadInput("Send a JSON object with from, to, text and type.")
+        raise Invalid("Send a JSON object with from, to, text and type.")
     unknown = sorted(set(payload) - INBOUND_FIELDS)
     if unknown:
-        raise BadInput(f"Unknown field(s): {', '.join(unknown)}.", unknown[0])
+        raise Invalid(f"Unknown field(s): {', '.join(unknown)}.", unknown[0])
     raw_type = payload.get("type", "SMS")
     try:
         message_type = MessageType(raw_type)
     except ValueError:
         allowed = ", ".join(t.value for t in MessageType)
-        raise BadInput(f"type must be one of {allowed}; got {raw_type!r}.", "type") from None
+        raise Invalid(f"type must be one of {allowed}; got {raw_type!r}.", "type") from None
     for name in ("from", "to", "text"):
         if not isinstance(payload.get(name, ""), str):
-            raise BadInput(f"{name} must be a string.", name)
-    text = payload.get("text", "")
-    if len(text) > TEXT_LIMIT:
-        raise BadInput(f"text is {len(text)} characters; the limit is {TEXT_LIMIT}.", "text")
-    if message_type in (MessageType.SMS, MessageType.PAGER) and not text.strip():
-        raise BadInput("text must not be empty.", "text")
+            raise Invalid(f"{name} must be a string.", name)
+    text = clean_message_text(payload.get("text", ""))
+    # Counted like compose and RingCentral: UTF-16 units (an emoji is two).
+    if (length := utf16_length(text)) > TEXT_LIMIT:
+        raise Invalid(f"text is {length} characters; the limit is {TEXT_LIMIT}.", "text")
+    if parts and message_type != MessageType.SMS:
+        raise Invalid("Only a text message can carry a picture.", "type")
+    if message_type in (MessageType.SMS, MessageType.PAGER) and not text.strip() and not parts:
+        raise Invalid("text must not be empty.", "text")
     pager = message_type == MessageType.PAGER
     raw_to = (payload.get("to") or "").strip()
     raw_from = (payload.get("from") or "").strip()
     if pager:
-        recipient = _sandbox_extension_by_address(raw_to, by_extension_number=True)
+        found = _sandbox_extensions_by_address([raw_to, raw_from], by_extension_number=True)
+        recipient = found.get(raw_to)
         if recipient is None:
-            raise BadInput(f"to must be a demo extension number for Pager; got {raw_to!r}.", "to")
-        if _sandbox_extension_by_address(raw_from, by_extension_number=True) is None:
-            raise BadInput(
+            raise Invalid(f"to must be a demo extension number for Pager; got {raw_to!r}.", "to")
+        if raw_from not in found:
+            raise Invalid(
                 f"from must be a demo extension number for Pager; got {raw_from!r}.", "from"
             )
         if raw_from == raw_to:
-            raise BadInput("from and to must be different extensions.", "from")
-        return InboundMessage(raw_from, recipient, raw_to, text, message_type)
+            raise Invalid("from and to must be different extensions.", "from")
+        return InboundMessage(
+            raw_from, recipient, raw_to, text, message_type, sender_extension=found[raw_from]
+        )
     to_address = to_e164(raw_to, region, field="to")
-    recipient = _sandbox_extension_by_address(to_address, by_extension_number=False)
-    if recipient is None:
-        raise BadInput(f"to must be one of the demo extensions' numbers; got {raw_to!r}.", "to")
     sender = to_e164(raw_from, region, field="from")
+    found, in_a_group = _text_parties(to_address, sender)
+    recipient = found.get(to_address)
+    if recipient is None:
+        raise Invalid(f"to must be one of the demo extensions' numbers; got {raw_to!r}.", "to")
     # Any of the recipient's own numbers counts: a message to oneself has no other party.
     if sender in {n.e164 for n in recipient.phone_numbers}:
-        raise BadInput("from and to must be different numbers.", "from")
-    return InboundMessage(sender, recipient, to_address, text, message_type)
+        raise Invalid("from and to must be different numbers.", "from")
+    return InboundMessage(
+        sender,
+        recipient,
+        to_address,
+        text,
+        message_type,
+        list(parts),
+        sender_extension=found.get(sender),
+        sender_in_a_group=in_a_group,
+    )
 
 
 def build_record(
@@ -221,17 +262,43 @@ def _address(ext_or_number: Extension | str, pager: bool) -> dict:
     return {"phoneNumber": ext_or_number}
 
 
+REPLY_LOOKBACK = 50
+
+
+def _thread_answered(recipient: Extension, our_number: str, their_number: str) -> str | None:
+    """The conversation a text from ``their_number`` answers, as the carrier threads it.
+
+    A reply belongs with the last text ``our_number`` sent to that number alone: when that
+    text went to a pager group's outside member, the answer is the group's, for everyone
+    in the group, not the one-to-one thread's.
+    """
+    recent = db.session.scalars(
+        select(Message)
+        .where(
+            Message.extension_id == recipient.id,
+            Message.direction == Direction.OUTBOUND,
+            Message.type == MessageType.SMS,
+            Message.from_address == our_number,
+        )
+        .order_by(Message.id.desc())
+        .limit(REPLY_LOOKBACK)
+    )
+    for sent in recent:
+        addresses = [p.get("address") for p in sent.to_parties]
+        if addresses == [their_number]:
+            return sent.platform_conversation_id
+    return None
+
+
 def deliver_inbound(inbound: InboundMessage, at: datetime | None = None) -> Message:
     """Ingest the message into the recipient's mailbox (and the sender's, if internal).
 
     Returns the recipient's copy. Voicemail and fax get real generated media.
     """
-    from widget.platforms.sandbox.media_parts import parts_for
-
     created_at = at or utcnow()
     pager = inbound.type == MessageType.PAGER
     parts, page_count = parts_for(inbound)
-    sender_ext = _sandbox_extension_by_address(inbound.sender, by_extension_number=pager)
+    sender_ext = inbound.sender_extension
     sender = _address(sender_ext, pager) if sender_ext else {"phoneNumber": inbound.sender}
     to_party = (
         {"extensionNumber": inbound.recipient_address, "name": inbound.recipient.name}
@@ -249,7 +316,13 @@ def deliver_inbound(inbound: InboundMessage, at: datetime | None = None) -> Mess
         parts,
         page_count,
     )
-    result = handle_instant_event("sandbox", instant_event(inbound.recipient, record), content)
+    if inbound.type == MessageType.SMS and sender_ext is None and inbound.sender_in_a_group:
+        thread = _thread_answered(inbound.recipient, inbound.recipient_address, inbound.sender)
+        if thread:
+            record["conversationId"] = thread
+            record["conversation"] = {"id": thread}
+    sink = get_platform().sink
+    message = sink.record_changed(inbound.recipient, record, content)
     if sender_ext is not None and sender_ext.id != inbound.recipient.id:
         copy, copy_content = build_record(
             sender_ext,
@@ -262,5 +335,5 @@ def deliver_inbound(inbound: InboundMessage, at: datetime | None = None) -> Mess
             parts,
             page_count,
         )
-        handle_instant_event("sandbox", instant_event(sender_ext, copy), copy_content)
-    return result.message
+        sink.record_changed(sender_ext, copy, copy_content)
+    return message

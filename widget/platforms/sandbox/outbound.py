@@ -6,7 +6,7 @@ like ``GET /message-store/{id}``, except that asking is what moves the simulated
 step (Queued -> Sent -> Delivered, or a failure for the configured failing numbers): the
 sandbox has no carrier clock of its own, so delivery advances exactly as often as Sidetalk's
 scheduled status task polls. When a message reaches a number or extension of the demo
-account, that mailbox receives its inbound copy through the normal ingestion path.
+account, that mailbox receives its inbound copy through the app's event sink.
 """
 
 from __future__ import annotations
@@ -19,19 +19,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from widget import media as media_store
+from widget import pdf
 from widget.extensions import db
-from widget.inbox.events import handle_instant_event
 from widget.models import Extension, Message, MessageStatus, MessageType
 from widget.models.types import utcnow
-from widget.platforms.base import Outbound, OutboundPart, PlatformRefused
-from widget.platforms.sandbox import SANDBOX_URI_PREFIX
-from widget.platforms.sandbox.delivery import (
-    MediaPart,
-    _sandbox_extension_by_address,
-    build_record,
-    instant_event,
-)
-from widget.platforms.sandbox.generated import fax_pdf, pdf_page_count
+from widget.platforms.base import EventSink, Outbound, OutboundPart, PlatformRefused
+from widget.platforms.sandbox.delivery import _sandbox_extension_by_address, build_record
+from widget.platforms.sandbox.generated import fax_pages, fax_pdf
+from widget.platforms.sandbox.messages import SANDBOX_URI_PREFIX, MediaPart
+from widget.platforms.sandbox.store import party, stored_record
 
 QUEUED, SENT, DELIVERED = MessageStatus.QUEUED, MessageStatus.SENT, MessageStatus.DELIVERED
 SENDING_FAILED, DELIVERY_FAILED = MessageStatus.SENDING_FAILED, MessageStatus.DELIVERY_FAILED
@@ -39,23 +35,12 @@ FAILED = {SENDING_FAILED, DELIVERY_FAILED}
 PART_KIND = {MessageType.SMS: "MmsAttachment", MessageType.FAX: "RenderedDocument"}
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _party(address: str, status: MessageStatus | None = None) -> dict:
-    key = "phoneNumber" if address.startswith("+") else "extensionNumber"
-    party = {key: address}
-    if status is not None:
-        party["messageStatus"] = status.value
-    return party
-
-
 def _account_extension(owner: Extension, extension_number: str) -> Extension | None:
     return db.session.scalar(
         select(Extension).where(
             Extension.account_id == owner.account_id,
             Extension.extension_number == extension_number,
+            Extension.people(),
         )
     )
 
@@ -77,7 +62,8 @@ def _check_sender(owner: Extension, outbound: Outbound) -> None:
         raise PlatformRefused(f"{outbound.sender} is not one of your numbers.")
 
 
-def _cover_page(outbound: Outbound) -> OutboundPart:
+def _cover_page(outbound: Outbound) -> tuple[OutboundPart, int]:
+    """Return the rendered cover page and how many pages it has."""
     lines = [
         line
         for paragraph in outbound.cover_page_text.splitlines()
@@ -86,7 +72,15 @@ def _cover_page(outbound: Outbound) -> OutboundPart:
     document = fax_pdf(
         "Fax cover page", lines, sender=outbound.sender, recipient=", ".join(outbound.recipients)
     )
-    return OutboundPart("application/pdf", document, "cover.pdf")
+    return OutboundPart("application/pdf", document, "cover.pdf"), fax_pages(lines)
+
+
+def _fax_pages(parts: list[OutboundPart]) -> int:
+    """Return the pages of the documents to fax, read as the carrier would render them."""
+    try:
+        return sum(pdf.page_count(part.data) for part in parts)
+    except pdf.PdfError as exc:
+        raise PlatformRefused(f"The document cannot be faxed: {exc}.") from None
 
 
 def accept(owner: Extension, outbound: Outbound, now: datetime | None = None) -> dict:
@@ -96,21 +90,23 @@ def accept(owner: Extension, outbound: Outbound, now: datetime | None = None) ->
     pager = outbound.type == MessageType.PAGER
     status = SENT if pager else QUEUED
     parts = list(outbound.parts)
-    page_count = None
+    pages = None
     if outbound.type == MessageType.FAX:
+        pages = _fax_pages(parts)
         if outbound.cover_page_text:
-            parts.insert(0, _cover_page(outbound))  # the platform renders the cover, as RC does
-        page_count = sum(pdf_page_count(p.data) for p in parts)
+            cover, cover_pages = _cover_page(outbound)  # the platform renders it, as RC does
+            parts.insert(0, cover)
+            pages += cover_pages
     record, _content = build_record(
         owner,
         outbound.type,
         "Outbound",
-        _party(outbound.sender) | {"name": owner.name},
-        [_party(a, status) for a in outbound.recipients],
+        party(outbound.sender) | {"name": owner.name},
+        [party(a, status) for a in outbound.recipients],
         outbound.text,
         created,
         [MediaPart(PART_KIND[outbound.type], p.content_type, p.data, p.filename) for p in parts],
-        page_count,
+        pages,
         message_status=status.value,
         read_status="Read",
     )
@@ -169,7 +165,9 @@ def _attachment_bytes(message: Message) -> list[MediaPart]:
     return parts
 
 
-def _deliver_copy(owner: Extension, message: Message, address: str, now: datetime) -> None:
+def _deliver_copy(
+    sink: EventSink, owner: Extension, message: Message, address: str, now: datetime
+) -> None:
     """Put the inbound copy of ``message`` into the mailbox owning ``address``, once."""
     pager = message.type == MessageType.PAGER
     recipient = _sandbox_extension_by_address(address, by_extension_number=pager)
@@ -181,8 +179,8 @@ def _deliver_copy(owner: Extension, message: Message, address: str, now: datetim
         recipient,
         message.type,
         "Inbound",
-        _party(message.from_address) | {"name": owner.name},
-        [_party(a) for a in others],
+        party(message.from_address) | {"name": owner.name},
+        [party(a) for a in others],
         message.subject,
         now,
         _attachment_bytes(message),
@@ -192,61 +190,30 @@ def _deliver_copy(owner: Extension, message: Message, address: str, now: datetim
     if message.platform_conversation_id:
         record["conversationId"] = message.platform_conversation_id
         record["conversation"] = {"id": message.platform_conversation_id}
-    handle_instant_event("sandbox", instant_event(recipient, record), content)
+    sink.record_changed(recipient, record, content)
 
 
 def _record_of(owner: Extension, message: Message, statuses: list[MessageStatus], modified) -> dict:
-    base = (
-        f"https://sandbox.sidetalk.invalid/restapi/v1.0/account/{owner.account.platform_account_id}"
-        f"/extension/{owner.platform_extension_id}/message-store/{message.platform_message_id}"
-    )
-    parties = [p for p in message.to_parties if p.get("address")]
-    overall = _overall(message.type, statuses)
-    record = {
-        "uri": base,
-        "id": message.platform_message_id,
-        "to": [_party(p["address"], s) for p, s in zip(parties, statuses, strict=True)],
-        "from": _party(message.from_address) | {"name": owner.name},
-        "type": message.type.value,
-        "creationTime": _stamp(message.created_at),
-        "lastModifiedTime": _stamp(modified),
-        "readStatus": message.read_status.value,
-        "priority": message.priority,
-        "attachments": [
-            {
-                "id": a.platform_attachment_id,
-                "uri": a.platform_uri,
-                "type": a.kind,
-                "contentType": a.content_type,
-                "size": a.size,
-            }
-            for a in message.attachments
-        ],
-        "direction": message.direction.value,
-        "availability": message.availability.value,
-        "subject": message.subject,
-        "messageStatus": overall.value,
-    }
-    if overall == DELIVERED:
-        record["smsDeliveryTime"] = _stamp(modified)
-    if message.platform_conversation_id:
-        record["conversationId"] = message.platform_conversation_id
-        record["conversation"] = {"id": message.platform_conversation_id}
-    return record
+    return stored_record(owner, message, statuses, _overall(message.type, statuses), modified)
 
 
-def current_record(owner: Extension, message: Message, now: datetime | None = None) -> dict:
-    """Return ``message``'s record after one more carrier step (unchanged once final)."""
+def current_record(
+    sink: EventSink, owner: Extension, message: Message, now: datetime | None = None
+) -> dict:
+    """Return ``message``'s record after one more carrier step (unchanged once final).
+
+    A copy reaching a mailbox of the demo account goes to ``sink`` on the way.
+    """
     now = now or utcnow()
     parties = [p for p in message.to_parties if p.get("address")]
     before = [MessageStatus(p.get("status") or message.message_status.value) for p in parties]
     after = [
         _next_status(message.type, p["address"], s) for p, s in zip(parties, before, strict=True)
     ]
-    for party, old, new in zip(parties, before, after, strict=True):
+    for recipient, old, new in zip(parties, before, after, strict=True):
         reached = new == SENT and old != SENT
         if reached or (message.type == MessageType.PAGER and new == SENT):
-            _deliver_copy(owner, message, party["address"], now)
+            _deliver_copy(sink, owner, message, recipient["address"], now)
     if after == before:
         return _record_of(owner, message, after, message.last_modified_at)
     # Each version must be strictly newer than the last, or ingestion would ignore it.

@@ -1,20 +1,19 @@
-"""Seed the demo account: extensions, numbers, contacts and 30 days of history.
+"""Seed the sandbox's demo account: extensions, numbers, contacts and 30 days of history.
 
-All history goes through ``build_record`` and the same ingestion as live traffic, so the
-seeded mailbox is exactly what RingCentral would have delivered.
+All history goes through ``build_record`` and the app's event sink like live traffic, so
+the seeded mailbox is exactly what RingCentral would have delivered. The demo data set
+as a whole (this, the local CRM and the templates) is ``widget.demo``.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 
-from connectors.local.seed import seed_local_crm
 from widget.extensions import db
-from widget.inbox.announce import importing_history
-from widget.inbox.events import handle_instant_event
 from widget.models import (
     Account,
     Contact,
@@ -25,14 +24,17 @@ from widget.models import (
     PhoneNumber,
 )
 from widget.models.types import utcnow
+from widget.platforms import get_platform
+from widget.platforms.base import EventSink
 from widget.platforms.sandbox import seed_data as data
-from widget.platforms.sandbox.delivery import MediaPart, build_record, instant_event
+from widget.platforms.sandbox.delivery import build_record
 from widget.platforms.sandbox.generated import mms_image
-from widget.platforms.sandbox.media_parts import fax_part, voicemail_part
-from widget.sms_templates.service import seed_templates
+from widget.platforms.sandbox.media_parts import cached_media, fax_part, voicemail_part
+from widget.platforms.sandbox.messages import MediaPart
 
 
 def demo_account() -> Account | None:
+    """Return the sandbox's demo account, or None before it is seeded."""
     return db.session.scalar(
         select(Account).where(
             Account.platform == "sandbox",
@@ -100,11 +102,24 @@ def seed_people() -> Account:
 
 
 class _History:
-    """Writes seeded messages into mailboxes through the ingestion path."""
+    """Writes seeded messages into mailboxes through the event sink, a page per mailbox
+    (``flush``): a few statements per mailbox rather than a transaction per message."""
 
-    def __init__(self, now: datetime, rng: random.Random) -> None:
+    def __init__(self, sink: EventSink, now: datetime, rng: random.Random) -> None:
+        self.sink = sink
         self.now = now
         self.rng = rng
+        self.pages: dict[int, tuple[Extension, list[dict], dict[str, bytes]]] = {}
+
+    def write(self, owner: Extension, record: dict, content: dict[str, bytes]) -> None:
+        _, records, media = self.pages.setdefault(owner.id, (owner, [], {}))
+        records.append(record)
+        media.update(content)
+
+    def flush(self) -> None:
+        for owner, records, media in self.pages.values():
+            self.sink.records_changed(owner, records, media)
+        self.pages.clear()
 
     def moment(self, max_days: int = 30) -> datetime:
         return self.now - timedelta(days=self.rng.uniform(0.02, max_days))
@@ -135,7 +150,7 @@ class _History:
             pages,
             read_status="Read" if read or outbound else "Unread",
         )
-        handle_instant_event("sandbox", instant_event(owner, record), content)
+        self.write(owner, record, content)
 
     def sms_thread(
         self, owner: Extension, other: str, script, start: datetime, unread_tail: bool
@@ -178,8 +193,11 @@ class _History:
 
 
 def seed_history(account: Account, now: datetime | None = None) -> None:
-    """Give every demo extension 30 days of SMS, MMS, voicemail, fax and pager history."""
-    history = _History(now or utcnow(), random.Random(2026))
+    """Give every demo extension 30 days of SMS, MMS, voicemail, fax and pager history.
+
+    The caller decides whether the sink announces it (history is not news).
+    """
+    history = _History(get_platform().sink, now or utcnow(), random.Random(2026))
     extensions = sorted(account.extensions, key=lambda e: e.extension_number)
     outside = [c[3] for c in data.DIRECTORY_CONTACTS] + [c[3] for c in data.PERSONAL_CONTACTS]
     outside += data.UNKNOWN_NUMBERS
@@ -194,7 +212,7 @@ def seed_history(account: Account, now: datetime | None = None) -> None:
             part = MediaPart(
                 "MmsAttachment",
                 f"image/{fmt}",
-                mms_image(fmt, label),
+                cached_media("mms", (fmt, label), partial(mms_image, fmt, label)),
                 f"photo-{index + 1}.{'jpg' if fmt == 'jpeg' else fmt}",
             )
             history.deliver(
@@ -241,6 +259,7 @@ def seed_history(account: Account, now: datetime | None = None) -> None:
             if position < extensions.index(peer):
                 history.pager_thread(owner, peer, script, history.moment(10))
     seed_group_sms(extensions[0], history)
+    history.flush()
 
 
 def seed_group_sms(owner: Extension, history: _History) -> None:
@@ -277,17 +296,4 @@ def seed_group_sms(owner: Extension, history: _History) -> None:
                 when,
                 read_status="Unread" if offset == 1 else "Read",
             )
-        handle_instant_event("sandbox", instant_event(owner, record), content)
-
-
-def seed_demo(now: datetime | None = None) -> tuple[Account, bool]:
-    """Seed the demo once; return the account and whether anything was created."""
-    existing = demo_account()
-    if existing is not None:
-        return existing, False
-    account = seed_people()
-    with importing_history():
-        seed_history(account, now)
-    seed_local_crm(account, now)
-    seed_templates(account)
-    return account, True
+        history.write(owner, record, content)

@@ -11,8 +11,8 @@ are generated on demand from a short text seed:
 * nothing outside the standard library and Pillow is needed.
 
 :mod:`.audio` synthesises voicemail WAVs, :mod:`.fax` writes fax PDFs and
-:mod:`.images` draws MMS pictures.  Each also reads the metadata back
-(:func:`wav_duration_seconds`, :func:`pdf_page_count`, :func:`image_dimensions`),
+:mod:`.images` draws MMS pictures.  Each also tells the metadata of what it makes
+(:func:`wav_duration_seconds`, :func:`fax_pages`, :func:`image_dimensions`),
 e.g. to fill in duration, page-count and size columns of the seeded messages.
 
 Not to be confused with :mod:`widget.media`, the attachment storage.
@@ -24,8 +24,8 @@ from widget.platforms.sandbox.generated.audio import voicemail_wav, wav_duration
 from widget.platforms.sandbox.generated.fax import (
     FAX_LINES_PER_PAGE,
     FAX_WRAP_COLUMNS,
+    fax_pages,
     fax_pdf,
-    pdf_page_count,
 )
 from widget.platforms.sandbox.generated.images import IMAGE_FORMATS, image_dimensions, mms_image
 
@@ -33,10 +33,10 @@ __all__ = [
     "FAX_LINES_PER_PAGE",
     "FAX_WRAP_COLUMNS",
     "IMAGE_FORMATS",
+    "fax_pages",
     "fax_pdf",
     "image_dimensions",
     "mms_image",
-    "pdf_page_count",
     "voicemail_wav",
     "wav_duration_seconds",
 ]

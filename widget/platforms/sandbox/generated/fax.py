@@ -5,11 +5,10 @@ Output is deterministic per argument set; no PDF library is needed.
 
 from __future__ import annotations
 
-import re
 import textwrap
 import zlib
 
-__all__ = ["FAX_LINES_PER_PAGE", "FAX_WRAP_COLUMNS", "fax_pdf", "pdf_page_count"]
+__all__ = ["FAX_LINES_PER_PAGE", "FAX_WRAP_COLUMNS", "fax_pages", "fax_pdf"]
 
 #: Body lines longer than this many characters are wrapped.
 FAX_WRAP_COLUMNS = 90
@@ -79,6 +78,11 @@ def _serialize_pdf(objects: list[bytes], root: int, info: int) -> bytes:
     return bytes(out)
 
 
+def fax_pages(lines: list[str], pages: int = 1) -> int:
+    """Return how many pages :func:`fax_pdf` renders for these arguments."""
+    return max(pages, 1, -(-len(_wrap_body(list(lines))) // FAX_LINES_PER_PAGE))
+
+
 def fax_pdf(
     title: str,
     lines: list[str],
@@ -101,8 +105,7 @@ def fax_pdf(
     if pages < 1:
         raise ValueError("pages must be at least 1")
     rows = _wrap_body(list(lines))
-    needed = max(1, -(-len(rows) // FAX_LINES_PER_PAGE))
-    page_total = max(pages, needed)
+    page_total = fax_pages(lines, pages)
 
     title_text = title if len(title) <= _TITLE_MAX else title[: _TITLE_MAX - 3].rstrip() + "..."
     header_from = sender.strip() or "unknown"
@@ -157,37 +160,3 @@ def fax_pdf(
         _pdf_hex_text(sender),
     )
     return _serialize_pdf(objects, root=1, info=5)
-
-
-def _pdf_object(data: bytes, number: int) -> bytes | None:
-    """Return the body of indirect object ``number`` (last definition), if found."""
-    found = None
-    for match in re.finditer(rb"(?<!\d)%d\s+0\s+obj\b(.*?)\bendobj" % number, data, re.S):
-        found = match.group(1)
-    return found
-
-
-def pdf_page_count(data: bytes) -> int:
-    """Return the number of pages of the PDF ``data``.
-
-    Reads ``/Count`` of the page tree named by the trailer's ``/Root`` catalog;
-    when that cannot be followed (e.g. compressed object streams) it counts the
-    ``/Type /Page`` objects instead.  Raises ``ValueError("not a PDF file")``
-    when ``data`` does not start with ``%PDF-``, and ``ValueError`` when no page
-    information is found.
-    """
-    if not data.startswith(b"%PDF-"):
-        raise ValueError("not a PDF file")
-    roots = re.findall(rb"/Root\s+(\d+)\s+0\s+R", data)
-    if roots:
-        catalog = _pdf_object(data, int(roots[-1]))
-        pages_ref = catalog and re.search(rb"/Pages\s+(\d+)\s+0\s+R", catalog)
-        if pages_ref:
-            tree = _pdf_object(data, int(pages_ref.group(1)))
-            count = tree and re.search(rb"/Count\s+(\d+)", tree)
-            if count:
-                return int(count.group(1))
-    leaves = len(re.findall(rb"/Type\s*/Page(?![A-Za-z0-9])", data))
-    if leaves:
-        return leaves
-    raise ValueError("no page information found in PDF")

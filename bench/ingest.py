@@ -1,0 +1,416 @@
+"""Benchmark: ingestion cost per message, per page, on long threads, and search over history.
+
+For SQLite and PostgreSQL, each on a fresh database holding the demo's people:
+
+- ``single``: one gunicorn worker (gthread), sequential ``POST /sandbox/inbound`` (the
+  webhook-style path: one message per request) to extension 101; messages per second.
+  ``statements_per_message`` and ``commits_per_message`` are counted in-process on the
+  same request through the Flask test client.
+- ``single_with_50_clients``: the same with 50 websocket clients watching 101.
+- ``batch``: pages of 1,000 records through the platform event sink
+  (``records_changed``, what a RingCentral sync page calls); records per second.
+- ``long_thread``: per-message time (in-process ``POST /sandbox/inbound``) on a
+  25,000-message thread divided by the time on a 10-message thread, interleaved.
+- ``mark_read_long_thread``: the same ratio for marking three new messages read.
+- ``search``: ``q=<a word of the oldest messages>`` over a 1,000,000-message mailbox,
+  list rendered as the widget asks for it; median and p95 ms.
+- ``floor``: raw ``INSERT`` + ``COMMIT`` of one message row, rows per second.
+
+    .venv/bin/python bench/ingest.py [--skip-sqlite] [--skip-postgres] [--messages 300]
+        [--clients 50] [--pages 5] [--long-thread 25000] [--rounds 60]
+        [--search-messages 1000000] [--searches 40]
+
+The last output line is one JSON object with the figures per database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from bench import ingest_seed  # noqa: E402
+from bench.push_latency import (  # noqa: E402
+    SECRET_KEY,
+    prepare_database,
+    server_env,
+    start_server,
+)
+from bench.ws_clients import Run, close_all, connect_all  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "SIDETALK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TARGETS = {
+    "single_msgs_per_s": 200,
+    "with_clients_msgs_per_s": 150,
+    "statements_per_message": 8,
+    "batch_records_per_s": 3000,
+    "ratio": 1.3,
+    "search_median_ms": 50,
+    "search_p95_ms": 150,
+}
+
+
+def progress(message: str) -> None:
+    """A line on stderr per phase: a long run shows where it is."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+@contextmanager
+def fresh_database(kind: str, root: Path):
+    """A database URL on a fresh SQLite file or a new PostgreSQL schema (dropped after)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{root / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# --- through a real server -----------------------------------------------------------
+
+
+def post_inbound(session, url: str, to: str, count: int, tag: str) -> float:
+    """POST ``count`` inbound SMS one after the other; return messages per second."""
+    started = time.perf_counter()
+    for n in range(count):
+        payload = {"from": f"+1415555{n % 50:04d}", "to": to, "text": f"{tag} {n}", "type": "SMS"}
+        response = session.post(f"{url}/sandbox/inbound", json=payload, timeout=30)
+        if response.status_code != 201:
+            raise SystemExit(f"inbound failed: {response.status_code} {response.text[:200]}")
+    return count / (time.perf_counter() - started)
+
+
+async def _with_clients(server, person, clients: int, messages: int) -> float:
+    run = Run(case=1)
+    connected = await connect_all([person], clients, server.port, run)
+    await asyncio.sleep(1.0)
+    try:
+        return await asyncio.to_thread(
+            post_inbound, requests.Session(), server.url, person.sms, messages, "watched"
+        )
+    finally:
+        await close_all(connected)
+
+
+def server_cases(database_url: str, root: Path, messages: int, clients: int) -> dict:
+    people = prepare_database(database_url, root / "media", root / "instance")
+    env = server_env(database_url, root)
+    server = start_server("gthread", env, clients, root / "server.log")
+    try:
+        session = requests.Session()
+        post_inbound(session, server.url, people[0].sms, 20, "warm-up")
+        single = post_inbound(session, server.url, people[0].sms, messages, "alone")
+        watched = asyncio.run(_with_clients(server, people[0], clients, messages))
+    finally:
+        server.stop()
+    progress(f"server: {single:.1f} msg/s alone, {watched:.1f} msg/s watched by {clients}")
+    return {"single": round(single, 1), "watched": round(watched, 1)}
+
+
+# --- in-process --------------------------------------------------------------------------
+
+
+def make_app(database_url: str, root: Path):
+    os.environ["SIDETALK_INSTANCE_PATH"] = str(root / "instance")
+    from widget import create_app
+    from widget.config import TestConfig
+
+    config = TestConfig(database_url=database_url, media_dir=str(root / "media"))
+    config.SECRET_KEY = SECRET_KEY
+    return create_app(config)
+
+
+@contextmanager
+def counting(engine):
+    counts = {"statements": 0, "commits": 0}
+
+    def on_execute(*_):
+        counts["statements"] += 1
+
+    def on_commit(*_):
+        counts["commits"] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    sa.event.listen(engine, "commit", on_commit)
+    try:
+        yield counts
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_execute)
+        sa.event.remove(engine, "commit", on_commit)
+
+
+def in_process_cases(database_url: str, root: Path, args) -> dict:
+    from widget.extensions import db
+    from widget.inbox.events import IngestionSink
+    from widget.inbox.service import mark_conversation_read
+    from widget.models import Conversation, Extension, Message
+    from widget.platforms.sandbox.seed import seed_people
+
+    app = make_app(database_url, root)
+    client = app.test_client()
+    result: dict = {}
+    with app.app_context():
+        db.create_all()
+        seed_people()
+        db.session.commit()
+        ext = db.session.scalars(sa.select(Extension).where(Extension.extension_number == "101"))
+        ext = ext.one()
+        ext_id, own = ext.id, ext.sms_numbers[0].e164
+        db.session.remove()
+
+    def inbound(sender: str, text: str) -> float:
+        payload = {"from": sender, "to": own, "text": text, "type": "SMS"}
+        started = time.perf_counter()
+        response = client.post("/sandbox/inbound", json=payload)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 201:
+            raise SystemExit(f"inbound failed: {response.status_code} {response.data[:200]}")
+        return elapsed
+
+    for n in range(5):
+        inbound("+14155550001", f"warm-up {n}")
+    with app.app_context(), counting(db.engine) as counts:
+        for n in range(20):
+            inbound("+14155550001", f"counted {n}")
+    result["statements_per_message"] = counts["statements"] / 20
+    progress(f"statements per message: {result['statements_per_message']}")
+    result["commits_per_message"] = counts["commits"] / 20
+
+    # Floor: the same row, raw INSERT + COMMIT.
+    with app.app_context():
+        row = dict(
+            db.session.execute(sa.select(Message.__table__).order_by(Message.id.desc()).limit(1))
+            .mappings()
+            .one()
+        )
+        row.pop("id")
+        table = Message.__table__
+        with db.engine.connect() as conn:
+            started = time.perf_counter()
+            for n in range(args.messages):
+                conn.execute(table.insert(), {**row, "platform_message_id": f"floor-{n}"})
+                conn.commit()
+            result["floor"] = args.messages / (time.perf_counter() - started)
+        progress(f"floor: {result['floor']:.1f} rows/s")
+        db.session.remove()
+
+    # Batch: pages of 1,000 records through the event sink.
+    with app.app_context():
+        sink = IngestionSink()
+        extension = db.session.get(Extension, ext_id)
+        pages = [
+            ingest_seed.page_of_records(
+                f"batch{p}-", own, 1000, 300, ingest_seed.T0 + timedelta(days=p)
+            )
+            for p in range(args.pages)
+        ]
+        started = time.perf_counter()
+        for page in pages:
+            sink.records_changed(extension, page)
+            extension = db.session.get(Extension, ext_id)
+        result["batch"] = args.pages * 1000 / (time.perf_counter() - started)
+        progress(f"batch: {result['batch']:.1f} records/s")
+        db.session.remove()
+
+    # Long thread against short thread, interleaved.
+    short_number, long_number = "+14155559010", "+14155559025"
+    with app.app_context():
+        extension = db.session.get(Extension, ext_id)
+        ingest_seed.seed_thread(extension, own, short_number, 10, "short-")
+        ingest_seed.seed_thread(extension, own, long_number, args.long_thread, "long-")
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
+                conn.commit()
+        db.session.remove()
+    times: dict[str, list[float]] = {"short": [], "long": []}
+    reads: dict[str, list[float]] = {"short": [], "long": []}
+    for n in range(args.rounds):
+        for key, number in (("short", short_number), ("long", long_number)):
+            elapsed = 0.0
+            for k in range(3):
+                elapsed += inbound(number, f"round {n} {k}")
+            times[key].append(elapsed / 3)
+            with app.app_context():
+                conversation = db.session.scalars(
+                    sa.select(Conversation).where(
+                        Conversation.extension_id == ext_id,
+                        Conversation.participants == f",{number},",
+                    )
+                ).one()
+                extension = db.session.get(Extension, ext_id)
+                started = time.perf_counter()
+                mark_conversation_read(extension, conversation)
+                reads[key].append(time.perf_counter() - started)
+                db.session.remove()
+    result["long_thread"] = statistics.median(times["long"]) / statistics.median(times["short"])
+    result["mark_read"] = statistics.median(reads["long"]) / statistics.median(reads["short"])
+    ms = {key: round(statistics.median(values) * 1000, 1) for key, values in times.items()}
+    read_ms = {key: round(statistics.median(values) * 1000, 1) for key, values in reads.items()}
+    progress(f"per message (ms): {ms}; mark-read (ms): {read_ms}")
+    result["search"] = search_case(app, ext_id, args)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def search_case(app, ext_id: int, args) -> dict:
+    from widget.extensions import db
+    from widget.inbox import fragments
+    from widget.inbox.service import ListFilter
+    from widget.models import Extension
+
+    with app.app_context():
+        # Another extension of the same account holds the million messages.
+        target = db.session.scalars(
+            sa.select(Extension).where(Extension.extension_number == "102")
+        ).one()
+        started = time.perf_counter()
+        with db.engine.connect() as conn:
+            ingest_seed.seed_search_mailbox(
+                conn, db.engine.dialect.name, target.id, args.search_messages
+            )
+            conn.commit()
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(sa.text("ANALYZE"))
+                conn.commit()
+        seed_seconds = time.perf_counter() - started
+        progress(
+            f"search mailbox of {args.search_messages} messages seeded in {seed_seconds:.1f} s"
+        )
+        target_id = target.id
+        db.session.remove()
+    words = list(ingest_seed.OLD_WORDS)
+    timings = []
+    found = 0
+    with app.app_context():
+        for n in range(args.searches + 3):
+            extension = db.session.get(Extension, target_id)
+            with app.test_request_context(f"/widget/list?q={words[n % len(words)]}"):
+                started = time.perf_counter()
+                html = fragments.render_list(extension, ListFilter(query=words[n % len(words)]))
+                elapsed = (time.perf_counter() - started) * 1000
+            db.session.remove()
+            if n >= 3:  # the first ones warm the caches
+                timings.append(elapsed)
+                found += html.count('id="conversation-')
+    return {
+        "median_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+        "rows_found_per_search": round(found / len(timings), 1),
+        "seed_seconds": round(seed_seconds, 1),
+        "messages": args.search_messages,
+    }
+
+
+def measure(kind: str, args) -> dict:
+    progress(f"{kind}: starting")
+    with tempfile.TemporaryDirectory(prefix="sidetalk-ingest-") as tmp:
+        root = Path(tmp)
+        with fresh_database(kind, root / "a") as url:
+            (root / "a").mkdir(exist_ok=True)
+            served = server_cases(url, root / "a", args.messages, args.clients)
+        with fresh_database(kind, root / "b") as url:
+            (root / "b").mkdir(exist_ok=True)
+            local = in_process_cases(url, root / "b", args)
+    return {
+        "single": {
+            "msgs_per_s": served["single"],
+            "statements_per_message": round(local["statements_per_message"], 2),
+            "commits_per_message": round(local["commits_per_message"], 2),
+        },
+        f"single_with_{args.clients}_clients": {"msgs_per_s": served["watched"]},
+        "batch": {"records_per_s": round(local["batch"], 1)},
+        "long_thread": {"ratio": round(local["long_thread"], 2)},
+        "mark_read_long_thread": {"ratio": round(local["mark_read"], 2)},
+        "search": local["search"],
+        "floor": {"raw_insert_rows_per_s": round(local["floor"], 1)},
+    }
+
+
+def postgres_reachable() -> str | None:
+    try:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 (any failure means: measure SQLite only)
+        return str(exc).splitlines()[0]
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=300, help="per single-message case")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--pages", type=int, default=5, help="batch pages of 1,000 records")
+    parser.add_argument("--long-thread", type=int, default=25_000)
+    parser.add_argument("--rounds", type=int, default=60, help="long/short thread rounds")
+    parser.add_argument("--search-messages", type=int, default=1_000_000)
+    parser.add_argument("--searches", type=int, default=40)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    figures: dict = {}
+    if not args.skip_sqlite:
+        figures["sqlite"] = measure("sqlite", args)
+    if not args.skip_postgres:
+        reason = postgres_reachable()
+        if reason is None:
+            figures["postgresql"] = measure("postgresql", args)
+        else:
+            figures["postgresql"], figures["postgresql_reason"] = None, reason
+    load = os.getloadavg()[0]
+    print(f"ingest benchmark, load average {load:.1f}")
+    for name, f in figures.items():
+        if not isinstance(f, dict):
+            continue
+        clients = f[f"single_with_{args.clients}_clients"]["msgs_per_s"]
+        print(
+            f"{name:>10}: single {f['single']['msgs_per_s']} msg/s"
+            f" ({f['single']['statements_per_message']} statements,"
+            f" {f['single']['commits_per_message']} commits per message),"
+            f" {clients} msg/s with {args.clients} clients,"
+            f" batch {f['batch']['records_per_s']} records/s,"
+            f" long/short thread {f['long_thread']['ratio']},"
+            f" mark-read {f['mark_read_long_thread']['ratio']},"
+            f" search {f['search']['median_ms']} / {f['search']['p95_ms']} ms,"
+            f" floor {f['floor']['raw_insert_rows_per_s']} rows/s"
+        )
+    figures["load_average"] = round(load, 2)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Message sync: FSync from nothing (older pages while they exist), then ISync with the token.
+
+Each page goes to the event sink in one call (``records_changed``), so ingestion sees a
+page as one batch. An ISync whose token RingCentral no longer knows (CMN-101, MSG-333,
+MSG-411) starts over with an FSync: ingestion is idempotent, so records seen before
+change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from widget.extensions import db
+from widget.models import Extension, PlatformLink
+from widget.models.types import utcnow
+from widget.platforms.base import EventSink, SyncPage, SyncType
+from widget.platforms.records import RecordError, parse_time
+from widget.platforms.ringcentral.client import MINE, ApiRefused
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 250  # FSync's largest recordCount
+RESTART_CODES = frozenset({"CMN-101", "MSG-333", "MSG-411"})
+MAX_OLDER_PAGES = 400  # 100,000 messages per first sync, then the next run goes on
+
+Get = Callable[[str, dict | None], dict]
+
+
+def fetch_page(get: Get, sync_token: str | None, date_to: str | None = None) -> SyncPage:
+    """One ``GET .../message-sync``: FSync without a token (before ``date_to``), else ISync."""
+    if sync_token is None:
+        params = {"syncType": "FSync", "recordCount": PAGE_SIZE}
+        if date_to:
+            params["dateTo"] = date_to
+    else:
+        params = {"syncType": "ISync", "syncToken": sync_token}
+    body = get(f"{MINE}/message-sync", params)
+    info = body.get("syncInfo") or {}
+    return SyncPage(
+        sync_type=SyncType(info.get("syncType") or params["syncType"]),
+        records=tuple(r for r in body.get("records") or [] if isinstance(r, Mapping)),
+        sync_token=str(info.get("syncToken") or ""),
+        older_records_exist=bool(info.get("olderRecordsExist")),
+    )
+
+
+def _link_state(extension_id: int) -> tuple[str | None, str | None]:
+    with Session(db.engine) as session:
+        link = session.scalar(select(PlatformLink).where(PlatformLink.extension_id == extension_id))
+        return (link.sync_token, link.older_before) if link else (None, None)
+
+
+def _save(extension_id: int, **values) -> None:
+    with Session(db.engine) as session:
+        session.execute(
+            update(PlatformLink).where(PlatformLink.extension_id == extension_id).values(**values)
+        )
+        session.commit()
+
+
+def _oldest(records) -> str | None:
+    times = [r.get("creationTime") for r in records if isinstance(r.get("creationTime"), str)]
+    return min(times) if times else None
+
+
+def _older_cursor(records, previous: str | None = None) -> str | None:
+    """Return the ``dateTo`` of the next older page: just after the oldest record seen.
+
+    ``dateTo`` is exclusive and times have millisecond precision, so records sharing the
+    oldest millisecond would be skipped by ``dateTo=oldest``; one millisecond later keeps
+    them (ingestion takes the repeats idempotently). Only when a whole page shares one
+    millisecond (no progress) does the cursor step past it.
+    """
+    oldest = _oldest(records)
+    if oldest is None:
+        return None
+    try:
+        after = parse_time(oldest, "creationTime") + timedelta(milliseconds=1)
+    except RecordError:
+        return oldest
+    cursor = after.strftime("%Y-%m-%dT%H:%M:%S.") + f"{after.microsecond // 1000:03d}Z"
+    return oldest if cursor == previous else cursor
+
+
+def synchronize(get: Get, sink: EventSink, extension: Extension) -> int:
+    """Bring ``extension``'s mailbox up to date; return how many records were handed over."""
+    sync_token, older_before = _link_state(extension.id)
+    handed = 0
+    if sync_token is not None:
+        try:
+            page = fetch_page(get, sync_token)
+        except ApiRefused as exc:
+            if exc.code not in RESTART_CODES:
+                raise
+            log.info("sync token of extension %s refused (%s): full sync", extension.id, exc.code)
+            sync_token, older_before = None, None
+        else:
+            handed += _hand_over(sink, extension, page)
+            _save(extension.id, sync_token=page.sync_token, synced_at=utcnow())
+    if sync_token is None:
+        page = fetch_page(get, None)
+        handed += _hand_over(sink, extension, page)
+        older_before = _older_cursor(page.records) if page.older_records_exist else None
+        # The token of the first page covers everything after it; older pages are history.
+        _save(
+            extension.id, sync_token=page.sync_token, synced_at=utcnow(), older_before=older_before
+        )
+    pages = 0
+    while older_before and pages < MAX_OLDER_PAGES:
+        page = fetch_page(get, None, date_to=older_before)
+        handed += _hand_over(sink, extension, page)
+        older_before = (
+            _older_cursor(page.records, older_before) if page.older_records_exist else None
+        )
+        _save(extension.id, older_before=older_before)
+        pages += 1
+    return handed
+
+
+def _hand_over(sink: EventSink, extension: Extension, page: SyncPage) -> int:
+    if page.records:
+        sink.records_changed(extension, page.records)  # one page, one batch
+    return len(page.records)
