@@ -25,6 +25,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.browser.person import ConsoleWatch, sign_in
 from widget import create_app
 from widget.config import TestConfig
 from widget.extensions import db
@@ -213,3 +214,12 @@ def _page(browser, request, tmp_path, viewport, bypass_csp=False):
         except Exception as exc:  # the page may be gone; the test's own error matters more
             print(f"\nno screenshot: {exc}")
     context.close()
+
+
+@pytest.fixture
+def alice(person, live_server):
+    """Alice (extension 101) signed in at 360 x 800; her console must stay clean."""
+    console = ConsoleWatch().attach(person)
+    sign_in(person, live_server.url, "101")
+    yield person
+    console.assert_clean()

@@ -1,17 +1,12 @@
 """Every seed feature, walked at 360 x 800 the way a person does, asserting what a person
 sees: the content is inside the viewport (not only in the DOM), nothing covers it, the
 newest message is visible, and the console stays clean. One test per feature; a failing
-test leaves a screenshot (see the ``person`` fixture)."""
+test leaves a screenshot (see the ``person`` fixture). Logging and scheduled sending are in
+``test_person_logging.py``; the steps shared by both in ``person_steps.py``."""
 
 from __future__ import annotations
 
-import io
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
-from PIL import Image
-from sqlalchemy import select
 
 from tests.browser.person import (
     ConsoleWatch,
@@ -19,87 +14,22 @@ from tests.browser.person import (
     assert_thread_looks_right,
     open_compose,
     open_conversation,
-    settled,
     sign_in,
 )
-from widget.extensions import db
-from widget.models import Channel, Conversation, Extension, Message, ScheduledMessage
+from tests.browser.person_steps import (
+    ALICE_SMS,
+    JANE,
+    SAM,
+    add_recipients,
+    conversation,
+    create_group,
+    inbound,
+    jane_thread,
+    reply_with_picture,
+)
+from widget.models import Channel
 
 pytestmark = pytest.mark.browser
-
-JANE = "+14155550123"
-ALICE_SMS = "+16505550101"
-SAM = "+12125550187"  # Sam Okafor, in the company directory
-
-
-def _conversation(app, number: str, channel: Channel, participants: str | None = None) -> int:
-    with app.app_context():
-        query = (
-            select(Conversation.id)
-            .join(Extension, Extension.id == Conversation.extension_id)
-            .where(Extension.extension_number == number, Conversation.channel == channel)
-            .order_by(Conversation.last_message_at.desc())
-        )
-        if participants:
-            query = query.where(Conversation.participants == participants)
-        found = db.session.scalars(query).first()
-        db.session.remove()
-        return found
-
-
-def _inbound(server, sender: str, to: str, text: str, kind: str = "SMS") -> None:
-    import requests
-
-    response = requests.post(
-        server.url + "/sandbox/inbound",
-        json={"from": sender, "to": to, "text": text, "type": kind},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-
-
-def _jane_thread(server) -> int:
-    """Alice's one-to-one thread with Jane Roe (Jane texts first)."""
-    _inbound(server, JANE, ALICE_SMS, "Hi Alice, quick question about the order")
-    return _conversation(server.app, "101", Channel.TEXT, f",{JANE},")
-
-
-def _add_recipients(form, entries) -> None:
-    """Type each entry, wait for the suggestions a person reads, press Enter."""
-    from playwright.sync_api import expect
-
-    query = form.locator("#recipient-query")
-    chips = form.locator("#recipient-chips li.chip")
-    for count, entry in enumerate(entries, start=1):
-        with form.page.expect_response(lambda r: "/recipients" in r.url):
-            query.fill(entry)
-        query.press("Enter")
-        expect(chips).to_have_count(count)
-
-
-def _create_group(page, name: str, members: list[str]):
-    """Create a pager group from Compose; return its open thread."""
-    from playwright.sync_api import expect
-
-    open_compose(page)
-    page.get_by_role("button", name="New group").click()
-    form = page.locator("#group-form")
-    form.wait_for()
-    settled(page)
-    form.locator("#group-name").fill(name)
-    _add_recipients(form, members)
-    form.get_by_role("button", name="Create group").click()
-    thread = page.locator("#thread article.thread")
-    expect(thread.locator("h2")).to_have_text(name)
-    return thread
-
-
-@pytest.fixture
-def alice(person, live_server):
-    console = ConsoleWatch().attach(person)
-    sign_in(person, live_server.url, "101")
-    yield person
-    console.assert_clean()
 
 
 def test_list_and_filters(alice, live_server):
@@ -147,7 +77,7 @@ def test_compose_to_several(alice, live_server):
 def test_templates(alice, live_server):
     from playwright.sync_api import expect
 
-    open_conversation(alice, _jane_thread(live_server))
+    open_conversation(alice, jane_thread(live_server))
     reply = alice.locator("#reply-form")
     reply.get_by_text("Insert template").click()
     picker = reply.locator(".template-picker")
@@ -161,30 +91,11 @@ def test_templates(alice, live_server):
     assert_seen(reply.locator("#compose-text"), "the reply box with the template")
 
 
-def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 200), (30, 140, 90)).save(out, "PNG")
-    return out.getvalue()
-
-
-def _reply_with_picture(page, conversation_id: int):
-    """Open the thread and attach dock.png to its reply form; return the form."""
-    from playwright.sync_api import expect
-
-    open_conversation(page, conversation_id)
-    reply = page.locator("#reply-form")
-    reply.locator("#compose-file").set_input_files(
-        files=[{"name": "dock.png", "mimeType": "image/png", "buffer": _png()}]
-    )
-    expect(reply.locator("[data-attachment-label]")).to_have_text("Picture: dock.png")
-    return reply
-
-
 def test_picture(alice, live_server):
     from playwright.sync_api import expect
 
-    conversation_id = _jane_thread(live_server)
-    reply = _reply_with_picture(alice, conversation_id)
+    conversation_id = jane_thread(live_server)
+    reply = reply_with_picture(alice, conversation_id)
     reply.locator("#compose-text").fill("Here is the dock")
     reply.get_by_role("button", name="Send").click()
     newest = alice.locator("#thread li.bubble").last
@@ -197,7 +108,7 @@ def test_picture(alice, live_server):
 def test_pager_and_groups(alice, live_server):
     from playwright.sync_api import expect
 
-    thread = _create_group(alice, "Floor 3", ["102", "103"])
+    thread = create_group(alice, "Floor 3", ["102", "103"])
     thread.locator("#compose-text").fill("Standup in 5")
     thread.get_by_role("button", name="Send").click()
     expect(thread.locator("li.bubble").last).to_contain_text("Standup in 5")
@@ -217,7 +128,7 @@ def test_mixed_group_reply(alice, browser, live_server):
     bob_console = ConsoleWatch().attach(bob)
     try:
         sign_in(bob, live_server.url, "102")
-        thread = _create_group(alice, "Install crew", ["102", "103", "(415) 555-0123", SAM])
+        thread = create_group(alice, "Install crew", ["102", "103", "(415) 555-0123", SAM])
         thread.locator("#compose-text").fill("Install is Monday 9am")
         with alice.expect_response(lambda r: r.url.endswith("/reply")):  # pages and texts
             thread.get_by_role("button", name="Send").click()
@@ -229,7 +140,7 @@ def test_mixed_group_reply(alice, browser, live_server):
         bob_thread = bob.locator("#thread article.thread")
         expect(bob_thread.locator("h2")).to_have_text("Install crew")
 
-        _inbound(live_server, JANE, ALICE_SMS, "Monday works for me")
+        inbound(live_server, JANE, ALICE_SMS, "Monday works for me")
         answer = thread.locator("li.bubble", has_text="Monday works for me")
         expect(answer).to_be_visible()  # pushed into Alice's group thread
         assert_seen(answer, "the outside member's answer in the sender's group")
@@ -263,7 +174,7 @@ def test_read_receipts_and_typing_with_two_people(alice, browser, live_server):
         sign_in(bob, live_server.url, "102")
         open_compose(alice)
         form = alice.locator("#compose-form")
-        _add_recipients(form, ["102"])
+        add_recipients(form, ["102"])
         form.locator("#compose-text").fill("Lunch at noon?")
         form.get_by_role("button", name="Send").click()
         expect(alice.locator("#flash .notice")).to_contain_text("Bob")
@@ -291,7 +202,7 @@ def test_read_receipts_and_typing_with_two_people(alice, browser, live_server):
 def test_voicemail_and_fax_actions(alice, live_server):
     from playwright.sync_api import expect
 
-    open_conversation(alice, _conversation(live_server.app, "101", Channel.VOICEMAIL))
+    open_conversation(alice, conversation(live_server.app, "101", Channel.VOICEMAIL))
     thread = alice.locator("#thread article.thread")
     assert_seen(thread.locator("audio").last, "the voicemail player")
     assert_seen(thread.get_by_role("link", name="Call back"), "Call back")
@@ -299,7 +210,7 @@ def test_voicemail_and_fax_actions(alice, live_server):
     expect(alice.locator("#compose-form #recipient-chips li.chip")).to_have_count(1)
     alice.get_by_role("button", name="Back to list").click()
 
-    open_conversation(alice, _conversation(live_server.app, "101", Channel.FAX))
+    open_conversation(alice, conversation(live_server.app, "101", Channel.FAX))
     doc = alice.locator("#thread li.bubble").last.locator("a.doc")
     assert_seen(doc, "the fax document link")
     alice.locator("#thread").get_by_role("button", name="Fax back").click()
@@ -309,7 +220,7 @@ def test_voicemail_and_fax_actions(alice, live_server):
 def test_delete_and_restore(alice, live_server):
     from playwright.sync_api import expect
 
-    conversation_id = _jane_thread(live_server)
+    conversation_id = jane_thread(live_server)
     open_conversation(alice, conversation_id)
     alice.once("dialog", lambda dialog: dialog.accept())
     alice.get_by_role("button", name="Delete conversation").click()
@@ -325,139 +236,3 @@ def test_delete_and_restore(alice, live_server):
     expect(alice.locator(f"#rows #conversation-{conversation_id}")).to_have_count(0)
     alice.get_by_label("Deleted").uncheck()
     expect(alice.locator(f"#conversation-{conversation_id}")).to_be_visible()
-
-
-def test_log_panel(alice, live_server):
-    from playwright.sync_api import expect
-
-    open_conversation(alice, _jane_thread(live_server))
-    alice.locator("#thread").get_by_role("button", name="Log", exact=True).click()
-    panel = alice.locator("#thread .log-panel")
-    expect(panel).to_be_visible()
-    submit = panel.locator("form button[type=submit]").last
-    assert_seen(panel.locator("h2").first, "the Log panel title")
-    submit.scroll_into_view_if_needed()
-    assert_seen(submit, "the Log button")
-    submit.click()
-    expect(alice.locator("#thread")).to_contain_text("Logged")
-
-
-def test_logging_state_is_pushed_when_the_write_finishes(alice, live_server, monkeypatch):
-    from playwright.sync_api import expect
-
-    from widget.crm_logging import tasks
-
-    # A worker process writes, not the request (tests run tasks inline): the Log answer
-    # says "Logging…", and the test plays the worker once the answer is on screen.
-    queued: list[int] = []
-    write = tasks.write_crm_activity
-    monkeypatch.setattr(tasks, "write_crm_activity", queued.append)
-    open_conversation(alice, _jane_thread(live_server))
-    alice.locator("#thread").get_by_role("button", name="Log", exact=True).click()
-    submit = alice.locator("#thread .log-panel form button[type=submit]").last
-    submit.scroll_into_view_if_needed()
-    submit.click()
-    status = alice.locator("#thread .log-status")
-    expect(status).to_have_attribute("data-state", "pending")
-    assert_seen(status.get_by_text("Logging…"), "Logging…")
-
-    asked = []
-    alice.on("request", lambda r: asked.append(r.url) if "/log/status" in r.url else None)
-    (activity_id,) = queued
-    with live_server.app.app_context():
-        assert write.call_local(activity_id) == "written"
-        db.session.remove()
-    expect(status).to_have_attribute("data-state", "logged")
-    assert_seen(status.locator(".logged-mark"), "the logged mark")
-    assert asked == [], "the page asked for the status instead of being told"
-
-
-def test_auto_log(alice, live_server):
-    from playwright.sync_api import expect
-
-    alice.locator("details.menu > summary").click()
-    alice.get_by_role("button", name="Settings").click()
-    toggle = alice.get_by_label("Auto log SMS")
-    assert_seen(toggle, "the Auto log SMS switch")
-    if not toggle.is_checked():
-        toggle.check()
-    _inbound(live_server, JANE, ALICE_SMS, "Auto-logged, please")
-    import time
-
-    with live_server.app.app_context():
-        from widget.local_crm.models import LocalCrmActivity
-
-        deadline = time.monotonic() + 20
-        found = None
-        while time.monotonic() < deadline and found is None:
-            db.session.expire_all()
-            found = db.session.scalars(
-                select(LocalCrmActivity).where(
-                    LocalCrmActivity.body.contains("Auto-logged, please")
-                )
-            ).first()
-            time.sleep(0.3)
-        db.session.remove()
-    assert found is not None, "the auto-log wrote no activity"
-    alice.goto(live_server.url + "/crm/local/activities")
-    entry = alice.get_by_text("Auto-logged, please").first
-    expect(entry).to_be_attached()
-
-
-def test_scheduled_send(alice, live_server):
-    from playwright.sync_api import expect
-
-    conversation_id = _jane_thread(live_server)
-    open_conversation(alice, conversation_id)
-    reply = alice.locator("#reply-form")
-    reply.locator("#compose-text").fill("Reminder: demo tomorrow")
-    reply.get_by_text("Send later").click()
-    when = datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)
-    reply.locator("#send-at").fill(when.strftime("%Y-%m-%dT10:00"))
-    reply.get_by_role("button", name="Schedule").click()
-    item = alice.locator(f"#scheduled-{conversation_id} .scheduled-item")
-    expect(item).to_contain_text("Reminder: demo tomorrow")
-    expect(item).to_contain_text("10:00 AM")
-    assert_seen(item, "the scheduled message")
-    assert_thread_looks_right(alice, "the thread with a scheduled message")
-
-    # Due now: the worker sends it, and it arrives like any sent message.
-    with live_server.app.app_context():
-        row = db.session.scalars(select(ScheduledMessage)).one()
-        from widget.scheduled.service import claim_due, send_claimed
-
-        claim_due(now=row.send_at)
-        send_claimed(row.id)
-        sent = db.session.scalars(
-            select(Message).where(Message.subject == "Reminder: demo tomorrow")
-        ).one()
-        db.session.remove()
-    bubble = alice.locator(f"#message-{sent.id}")
-    expect(bubble).to_be_visible()
-    assert_seen(bubble, "the scheduled message, sent")
-
-
-def test_scheduled_picture(alice, live_server):
-    from playwright.sync_api import expect
-
-    conversation_id = _jane_thread(live_server)
-    reply = _reply_with_picture(alice, conversation_id)
-    reply.get_by_text("Send later").click()
-    when = datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)
-    reply.locator("#send-at").fill(when.strftime("%Y-%m-%dT11:00"))
-    reply.get_by_role("button", name="Schedule").click()
-    item = alice.locator(f"#scheduled-{conversation_id} .scheduled-item")
-    expect(item.locator(".scheduled-picture")).to_contain_text("dock.png")
-    assert_seen(item.locator(".scheduled-picture"), "the scheduled picture")
-
-    with live_server.app.app_context():
-        from widget.scheduled.service import claim_due, send_claimed
-
-        row = db.session.scalars(select(ScheduledMessage)).one()
-        claim_due(now=row.send_at)
-        send_claimed(row.id)
-        (sent_id,) = row.sent_message_ids
-        db.session.remove()
-    newest = alice.locator(f"#message-{sent_id}")
-    expect(newest.locator("img")).to_be_visible()  # pushed like any sent MMS
-    assert_seen(newest.locator("img"), "the scheduled picture, sent")

@@ -91,13 +91,38 @@
     return true;
   }
 
+  // A whole-element piece (replace or delete) whose element a later piece of the same
+  // answer also replaces or deletes has no effect but one: once the first has deleted the
+  // element, the later one finds no target and htmx logs oobErrorNoTarget. Keep the last.
+  function wholeElementTarget(piece) {
+    var spec = piece.getAttribute("hx-swap-oob") || "true";
+    var colon = spec.indexOf(":");
+    var style = colon > 0 ? spec.slice(0, colon) : spec;
+    if (["true", "outerHTML", "delete"].indexOf(style) < 0) return null;
+    return colon > 0 ? spec.slice(colon + 1) : "#" + piece.id;
+  }
+
+  function dropSuperseded(pieces) {
+    var lastIndex = {};
+    pieces.forEach(function (piece, i) {
+      var key = wholeElementTarget(piece);
+      if (key) lastIndex[key] = i;
+    });
+    return pieces.filter(function (piece, i) {
+      var key = wholeElementTarget(piece);
+      return !key || lastIndex[key] === i;
+    });
+  }
+
   htmx.defineExtension("sidetalk-frames", {
     transformResponse: function (text, xhr) {
       if (xhr) return text; // ordinary responses: only websocket frames come without one
       var template = document.createElement("template");
       template.innerHTML = text;
-      Array.from(template.content.children).forEach(function (piece) {
-        if (!keep(piece)) piece.remove();
+      var pieces = Array.from(template.content.children);
+      var kept = dropSuperseded(pieces);
+      pieces.forEach(function (piece) {
+        if (kept.indexOf(piece) < 0 || !keep(piece)) piece.remove();
       });
       return template.innerHTML;
     }
@@ -111,9 +136,11 @@
     if (typeof text !== "string" || text.indexOf("hx-swap-oob") < 0 || /<(html|body)[\s>]/i.test(text)) return;
     var template = document.createElement("template");
     template.innerHTML = text;
-    var gone = Array.from(template.content.children).filter(function (piece) {
-      return piece.hasAttribute("hx-swap-oob") && !oobTarget(piece);
+    var oob = Array.from(template.content.children).filter(function (piece) {
+      return piece.hasAttribute("hx-swap-oob");
     });
+    var kept = dropSuperseded(oob);
+    var gone = oob.filter(function (piece) { return kept.indexOf(piece) < 0 || !oobTarget(piece); });
     if (!gone.length) return;
     gone.forEach(function (piece) { piece.remove(); });
     event.detail.serverResponse = template.innerHTML;

@@ -153,6 +153,21 @@
     if (event.target.matches && event.target.matches("[aria-invalid]")) clearFieldError(event.target);
   });
 
+  // The list is asked for by the filters, by a restore and by real-time refreshes: three
+  // elements, so htmx does not order their requests. The newest request asked for what
+  // the person chose last (a tab), so an older one answering after it is dropped.
+  var listRequests = 0;
+  function isList(target) { return target && target.id === "list"; }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (isList(event.detail.target) && event.detail.xhr) event.detail.xhr.sidetalkListAsk = ++listRequests;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (isList(event.detail.target) && xhr && xhr.sidetalkListAsk && xhr.sidetalkListAsk < listRequests) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   // Errors for a request are shown in #flash; a later success clears stale ones.
   document.addEventListener("htmx:beforeRequest", function () {
     var flash = document.getElementById("flash");
