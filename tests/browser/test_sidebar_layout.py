@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.person import ConsoleWatch, assert_seen, open_compose, seen, sign_in
+from tests.browser.person import ConsoleWatch, assert_seen, open_compose, seen, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -103,3 +103,65 @@ def test_the_1001st_character_is_refused_visibly_not_dropped(person, live_server
     expect(counter).to_contain_text("1 over the limit")
     expect(counter).to_have_class("counter over-limit")
     assert_seen(counter, "the counter saying it is too long")
+
+
+def test_a_list_reload_asked_before_a_tab_does_not_replace_it(person, live_server):
+    """A real-time refresh of the list (asked with the All tab) answered after the person
+    chose Voicemail: the Voicemail list stays, as the person chose it last."""
+    from playwright.sync_api import expect
+
+    console = ConsoleWatch().attach(person)
+    sign_in(person, live_server.url)
+    held = []
+
+    def hold_first_reload(route):
+        if not held:
+            held.append(route)  # answered below, after the tab's own list
+        else:
+            route.continue_()
+
+    person.route("**/widget/list*", hold_first_reload)
+    person.evaluate("htmx.trigger(document.body, 'sidetalk:refresh')")
+    while not held:
+        person.wait_for_timeout(50)
+    with person.expect_response(lambda r: "/widget/list" in r.url and "tab=voicemail" in r.url):
+        person.locator("label.tab", has_text="Voicemail").click()
+    expect(person.locator("#rows > li.row").first).to_have_attribute("data-channel", "voicemail")
+
+    with person.expect_response(lambda r: "/widget/list" in r.url and "tab=all" in r.url):
+        held[0].continue_()
+    settled(person)
+    rows = person.locator("#rows > li.row")
+    assert rows.count() > 0
+    channels = {rows.nth(i).get_attribute("data-channel") for i in range(rows.count())}
+    assert channels == {"voicemail"}, channels
+    assert_seen(rows.first, "the first voicemail row")
+    console.assert_clean()
+
+
+def test_a_frame_that_deletes_then_brings_back_a_row_leaves_it_once(person, live_server):
+    """Under load one frame can carry two changes of one row (deleted, then back): the
+    later wins, and htmx never looks for a row the earlier piece removed."""
+    from playwright.sync_api import expect
+
+    console = ConsoleWatch().attach(person)
+    sign_in(person, live_server.url)
+    expect(person.locator("#realtime")).to_have_attribute("data-state", "live")
+    row = person.locator("#rows > li.row").first
+    row_id = row.get_attribute("id")
+    person.evaluate(
+        """(rowId) => {
+          const row = document.getElementById(rowId);
+          const back = row.cloneNode(true);
+          back.setAttribute('hx-swap-oob', 'true');
+          back.querySelector('.preview').textContent = 'back again';
+          const frame = `<li id="${rowId}" hx-swap-oob="delete"></li>` + back.outerHTML;
+          const socket = document.getElementById('realtime')['htmx-internal-data'].webSocket;
+          socket.socket.dispatchEvent(new MessageEvent('message', {data: frame}));
+        }""",
+        row_id,
+    )
+    expect(person.locator(f"#{row_id} .preview")).to_have_text("back again")
+    expect(person.locator(f"#{row_id}")).to_have_count(1)
+    assert_seen(person.locator(f"#{row_id}"), "the row brought back")
+    console.assert_clean()
