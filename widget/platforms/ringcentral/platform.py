@@ -256,7 +256,9 @@ class RingCentralPlatform(Platform):
     # --- the message store ---------------------------------------------------------------------
 
     def synchronize(self, extension: Extension) -> int:
-        return sync.synchronize(self._getter(extension), self.sink, extension)
+        # By id: the getter runs in the prefetch thread too, which must not touch the
+        # ORM object of this thread's session.
+        return sync.synchronize(self._getter(extension.id), self.sink, extension)
 
     def fetch_records(self, extension: Extension, message_ids: Sequence[str]) -> list[dict]:
         call = lambda method, path, **kw: self.call(extension, method, path, **kw)  # noqa: E731
