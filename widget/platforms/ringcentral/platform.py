@@ -164,15 +164,17 @@ class RingCentralPlatform(Platform):
         except Exception:
             log.warning("could not delete subscription %s at sign-out", subscription_id)
         token = tokens.refresh_token or tokens.access_token
+        user = str(extension.id)
         try:
-            self.client.revoke(token)
+            self.client.revoke(token, user)
         except PlatformRetryable:
-            # Signed out here whatever happens; the token must die there too: the worker
-            # tries again (it travels sealed, like tokens at rest).
+            # Signed out here whatever happens (unanswered, or the Auth group waits out
+            # a 429); the token must die there too: the worker tries again (it travels
+            # sealed, like tokens at rest).
             from widget.platforms.ringcentral.tasks import revoke_later
 
-            log.warning("RingCentral did not answer the revoke of extension %s", extension.id)
-            revoke_later(seal({"token": token}))
+            log.warning("RingCentral did not take the revoke of extension %s", extension.id)
+            revoke_later(seal({"token": token, "user": user}))
         except PlatformRefused:
             pass  # RingCentral no longer knows the token: nothing left to revoke
         forget_tokens(extension.id)
