@@ -178,6 +178,7 @@ class FakeRingCentral:
                 _rule(f"{OWNER}/features", "features", ["GET"], "Light"),
                 _rule(f"{THREADS}/notes", "thread_notes", ["GET", "POST"], "Medium"),
                 _rule(f"{THREADS}", "threads_list", ["GET"], "Light"),
+                _rule(f"{THREADS}/sync", "threads_sync", ["GET"], "Light"),
                 _rule(f"{THREADS}/<tid>", "thread_get", ["GET"], "Light"),
                 _rule(f"{THREADS}/<tid>/assign", "thread_assign", ["POST"], "Medium"),
                 _rule(f"{THREADS}/<tid>/resolve", "thread_resolve", ["POST"], "Medium"),
