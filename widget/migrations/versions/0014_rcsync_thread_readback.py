@@ -20,7 +20,7 @@ def upgrade():
     with op.batch_alter_table("queue_events", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
-                "from_platform", sa.Boolean(), nullable=False, server_default=sa.text("false")
+                "from_platform", sa.Boolean(), nullable=False, server_default=sa.false()
             )
         )
     with op.batch_alter_table("platform_links", schema=None) as batch_op:

@@ -34,6 +34,7 @@ from widget.platforms.ringcentral import (
     subscription,
     sync,
     templates,
+    thread_readback,
     threads,
 )
 from widget.platforms.ringcentral.client import RingCentralClient, TokenRejected
@@ -312,6 +313,10 @@ class RingCentralPlatform(Platform):
         from widget.platforms.ringcentral.tasks import mirror_case_thread
 
         mirror_case_thread(case_id)
+
+    def read_back_threads(self, apply) -> int:
+        """Hand the queue threads changed in RingCentral's own app to ``apply``."""
+        return thread_readback.read_back(self._caller, apply)
 
     def mirror_case(self, case_id: int) -> int:
         """Tell RingCentral what it has not heard of the case; return the calls made."""
