@@ -104,7 +104,7 @@ def start_fake(args):
     """The fake RingCentral holding the mailbox: in a process of its own unless asked."""
     if args.fake_in_process:
         return _FakeInThisProcess(args.messages, args.customers)
-    return FakeRingCentralProcess(seed_fake, (args.messages, args.customers))
+    return FakeRingCentralProcess("bench.sync:seed_fake", (args.messages, args.customers))
 
 
 def make_app(url: str, fake, root: Path):

@@ -11,6 +11,7 @@ besides HTTP (a token pair, call counts).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 from collections.abc import Callable
 from typing import Any
@@ -20,11 +21,16 @@ from .server import FakeRingCentral
 START_TIMEOUT_SECONDS = 120  # seeding a large mailbox takes a while on a loaded machine
 
 
-def _serve(conn, seed: Callable[..., None] | None, seed_args: tuple, options: dict) -> None:
+def _seeder(name: str) -> Callable[..., None]:
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def _serve(conn, seed: str | None, seed_args: tuple, options: dict) -> None:
     """The child: start the fake, seed it, say where it listens, answer commands."""
     with FakeRingCentral(**options) as fake:
         if seed is not None:
-            seed(fake, *seed_args)
+            _seeder(seed)(fake, *seed_args)
         conn.send(
             {"url": fake.url, "client_id": fake.client_id, "client_secret": fake.client_secret}
         )
@@ -42,15 +48,13 @@ def _serve(conn, seed: Callable[..., None] | None, seed_args: tuple, options: di
 
 
 class FakeRingCentralProcess:
-    """``FakeRingCentral`` in a child process; ``seed(fake, *seed_args)`` runs there first.
-
-    ``seed`` must be importable by name (a module-level function). Use as a context
-    manager; ``url``, ``client_id`` and ``client_secret`` are known once it started.
+    """``FakeRingCentral`` in a child process; the function ``seed`` names
+    (``"package.module:function"``, imported there) runs first as
+    ``function(fake, *seed_args)``. Use as a context manager; ``url``, ``client_id`` and
+    ``client_secret`` are known once it started.
     """
 
-    def __init__(
-        self, seed: Callable[..., None] | None = None, seed_args: tuple = (), **options: Any
-    ) -> None:
+    def __init__(self, seed: str | None = None, seed_args: tuple = (), **options: Any) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(

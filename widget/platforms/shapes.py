@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from widget.models import Extension, Message, MessageType
+from widget.platforms.records import ParsedRecord
 
 
 class EventSink(Protocol):
@@ -30,7 +31,7 @@ class EventSink(Protocol):
     def records_changed(
         self,
         extension: Extension,
-        records: Iterable[Mapping],
+        records: Iterable[Mapping | ParsedRecord],
         content: Mapping[str, bytes] | None = None,
     ) -> list[Message]:
         """Ingest a page of records of ``extension``'s mailbox (a sync page, a burst of

@@ -18,6 +18,7 @@ from tests.platforms.ringcentral.helpers import message_rows, signed_in
 from widget.extensions import db
 from widget.models import Extension, PlatformLink
 from widget.platforms.base import PlatformRateLimited, PlatformUnavailable
+from widget.platforms.records import RecordError
 from widget.platforms.ringcentral import sync
 from widget.platforms.ringcentral.prefetch import Fetched, PagesAhead
 
@@ -173,3 +174,23 @@ def test_a_429_during_the_prefetch_blocks_the_group_and_nothing_more_is_asked(
     assert fake.call_count("GET", "/message-sync") - calls_before == 3  # not called
     assert 20 < waited.value.retry_after <= 30
     assert len(message_rows(rc_server.app)) == 9  # two pages, one record in both
+
+
+def test_a_malformed_record_in_an_older_page_stops_the_sync_there(rc_server, monkeypatch):
+    """Older pages are parsed where they are fetched: a bad record ends the chain like a
+    failed request, after the pages before it were stored."""
+    monkeypatch.setattr(sync, "PAGE_SIZE", 5)
+    fake = rc_server.fake
+    signed_in(rc_server)
+    _history(fake, 30)
+    with fake.lock:
+        bad = min(fake.mailbox.messages.values(), key=lambda m: m.record["creationTime"])
+        fake.mailbox.messages[bad.record["id"]].record["messageStatus"] = "Bogus"
+    calls_before = fake.call_count("GET", "/message-sync")
+    with rc_server.app.app_context():
+        extension = _start_over(rc_server.app)
+        with pytest.raises(RecordError, match="messageStatus"):
+            rc_server.app.extensions["sidetalk.platform"].synchronize(extension)
+    assert fake.call_count("GET", "/message-sync") - calls_before == 8  # the last page has it
+    stored = sorted(int(m.subject.split()[1]) for m in message_rows(rc_server.app))
+    assert stored == list(range(1, 30))  # every page before the bad one

@@ -21,7 +21,7 @@ from widget.extensions import db
 from widget.models import Extension, PlatformLink
 from widget.models.types import utcnow
 from widget.platforms.base import EventSink, SyncPage, SyncType
-from widget.platforms.records import RecordError, parse_time
+from widget.platforms.records import RecordError, parse_time, parse_unless_tombstone
 from widget.platforms.ringcentral.client import MINE, ApiRefused
 from widget.platforms.ringcentral.prefetch import Fetched, PagesAhead
 
@@ -119,10 +119,12 @@ def synchronize(get: Get, sink: EventSink, extension: Extension) -> int:
             _save(extension.id, sync_token=first.sync_token, synced_at=utcnow(), older_before=None)
         return handed
 
-    def older(cursor: str) -> Fetched[SyncPage, str]:
+    def older(cursor: str) -> Fetched[list, str]:
+        """An older page, parsed here: the thread that fetches it parses it while the
+        caller's thread ingests (and waits on the database) — not after."""
         page = fetch_page(get, None, date_to=cursor)
         following = _older_cursor(page.records, cursor) if page.older_records_exist else None
-        return Fetched(page, following)
+        return Fetched([parse_unless_tombstone(r) for r in page.records], following)
 
     # The next older page is on its way while this process ingests the one it has. The
     # first page goes with the first older ones, its token saved with them (the token of
@@ -130,13 +132,13 @@ def synchronize(get: Get, sink: EventSink, extension: Extension) -> int:
     pending = first
     with PagesAhead(older, older_before, limit=MAX_OLDER_PAGES, ahead=PAGES_AHEAD) as ahead:
         try:
-            for batch in ahead.batches(BATCH_RECORDS, lambda page: len(page.records)):
-                pages = [fetched.page for fetched in batch]
+            for batch in ahead.batches(BATCH_RECORDS, len):
+                records = [record for fetched in batch for record in fetched.page]
                 saved: dict = {"older_before": batch[-1].next_cursor}
                 if pending is not None:
-                    pages.insert(0, pending)
+                    records[:0] = pending.records
                     saved.update(sync_token=pending.sync_token, synced_at=utcnow())
-                handed += _hand_over(sink, extension, [r for p in pages for r in p.records])
+                handed += _hand_over(sink, extension, records)
                 pending = None
                 _save(extension.id, **saved)
         except Exception:
