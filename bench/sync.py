@@ -1,18 +1,21 @@
 """Benchmark: first sync (FSync) of a 10,000-message RingCentral mailbox into an empty database.
 
-Starts the fake RingCentral (``fakes/ringcentral``, real HTTP on 127.0.0.1) holding
+Starts the fake RingCentral (``fakes/ringcentral``, real HTTP on 127.0.0.1) in a process
+of its own, as a real RingCentral is another machine (``--fake-in-process``: a thread
+of this process, competing with the sync for the interpreter lock), holding
 ``--messages`` messages of one extension over ``--customers`` outside numbers, signs
 the user in without the browser step (tokens from the fake's token endpoint, stored
 sealed like a sign-in stores them, provisioning as at sign-in), then times the RingCentral
 platform's ``synchronize``: FSync pages of 250 (older pages with ``dateTo`` while
-``olderRecordsExist``), each page handed to ingestion in one call. The fake enforces
+``olderRecordsExist``; the next page fetched while the current one is ingested, pages
+already fetched ingested together up to 1,000 records). The fake enforces
 RingCentral's Light limit (50/min), which 40 pages stay under.
 
 Figures per database: wall seconds, records per second, SQL statements per record
 (counted with a SQLAlchemy listener), and a check that every message arrived once.
 
     .venv/bin/python bench/sync.py [--messages N] [--customers N] [--skip-sqlite]
-        [--skip-postgres]
+        [--skip-postgres] [--fake-in-process]
 
 The last output line is one JSON object with the figures.
 """
@@ -38,6 +41,7 @@ from sqlalchemy import event, func, select  # noqa: E402
 
 from bench.inbox_list import postgres_schema, postgres_unreachable  # noqa: E402
 from fakes.ringcentral import FakeRingCentral  # noqa: E402
+from fakes.ringcentral.process import FakeRingCentralProcess  # noqa: E402
 from widget import create_app  # noqa: E402
 from widget.config import TestConfig  # noqa: E402
 from widget.extensions import db  # noqa: E402
@@ -50,6 +54,12 @@ def parse_args(argv=None):
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--fake-in-process",
+        action="store_true",
+        help="serve the fake from a thread of this process (as before: it then competes "
+        "with the sync for the interpreter lock)",
+    )
     return parser.parse_args(argv)
 
 
@@ -74,7 +84,30 @@ def seed_fake(fake: FakeRingCentral, messages: int, customers: int) -> None:
             )
 
 
-def make_app(url: str, fake: FakeRingCentral, root: Path):
+class _FakeInThisProcess(FakeRingCentral):
+    """The fake served by a thread of the bench's own process (``--fake-in-process``)."""
+
+    def __init__(self, messages: int, customers: int) -> None:
+        super().__init__()
+        self._seed = (messages, customers)
+
+    def __enter__(self):
+        super().__enter__()
+        seed_fake(self, *self._seed)
+        return self
+
+    def issue_tokens(self) -> dict:
+        return self.oauth.issue()
+
+
+def start_fake(args):
+    """The fake RingCentral holding the mailbox: in a process of its own unless asked."""
+    if args.fake_in_process:
+        return _FakeInThisProcess(args.messages, args.customers)
+    return FakeRingCentralProcess("bench.sync:seed_fake", (args.messages, args.customers))
+
+
+def make_app(url: str, fake, root: Path):
     config = TestConfig(url, str(root / "media"))
     config.TOKEN_ENCRYPTION_KEY = Fernet.generate_key().decode()
     config.PLATFORM = "ringcentral"
@@ -93,13 +126,12 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
     from widget.platforms.ringcentral import provisioning
     from widget.platforms.ringcentral.tokens import store_new_tokens
 
-    with FakeRingCentral() as fake:
-        seed_fake(fake, args.messages, args.customers)
+    with start_fake(args) as fake:
         app = make_app(url, fake, root)
         with app.app_context():
             db.create_all()
             platform = app.extensions["sidetalk.platform"]
-            answer = fake.oauth.issue()
+            answer = fake.issue_tokens()
 
             def get(path, query=None):
                 return platform.client.call(

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .account import FakeAccount
 from .http import api_error, json_response
 from .mailbox import SyncTokenError, parse_iso
 from .sending import SendingApi
-
-if TYPE_CHECKING:
-    from .server import FakeRingCentral
 
 FSYNC_MAX_RECORDS = 250
 
@@ -52,7 +50,7 @@ def _int_arg(request: Request, name: str, default: int) -> int | Response:
 
 
 class RestApi(SendingApi):
-    def __init__(self, fake: FakeRingCentral) -> None:
+    def __init__(self, fake: FakeAccount) -> None:
         self.fake = fake
         self.sent: list[dict] = []  # every message sent through sms/mms/pager/fax
 

@@ -7,15 +7,12 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from .account import FakeAccount
 from .http import json_response, oauth_error
-
-if TYPE_CHECKING:
-    from .server import FakeRingCentral
 
 SCOPE = (
     "ReadAccounts ReadMessages EditMessages SMS InternalMessages Faxes ReadContacts "
@@ -47,7 +44,7 @@ def s256(verifier: str) -> str:
 
 
 class OAuthServer:
-    def __init__(self, fake: FakeRingCentral) -> None:
+    def __init__(self, fake: FakeAccount) -> None:
         self.fake = fake
         self.codes: dict[str, _Code] = {}
         self.by_access: dict[str, _Grant] = {}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .account import FakeAccount
 from .http import api_error, json_response
 
 SMS_MAX_UNITS = 1000
@@ -33,7 +33,7 @@ def utf16_units(text: str) -> int:
 class SendingApi:
     """Mixed into ``RestApi``; it never imports the server, which imports it."""
 
-    fake: Any  # the FakeRingCentral (server.py) whose numbers, mailbox and lock these use
+    fake: FakeAccount  # whose numbers, mailbox and lock these use
     sent: list[dict]
 
     def _sender_ok(self, number: str | None, feature: str) -> bool:

@@ -48,6 +48,7 @@ class _Fault:
     # True: the request is handled as usual and only its answer is late (a timeout that
     # hides an accepted send); False: the fault's own answer replaces the handling.
     handled: bool = False
+    skip: int = 0  # matching requests answered as usual before the fault applies
 
 
 @dataclass
@@ -177,6 +178,7 @@ class FakeRingCentral:
                 _rule(f"{OWNER}/features", "features", ["GET"], "Light"),
                 _rule(f"{THREADS}/notes", "thread_notes", ["GET", "POST"], "Medium"),
                 _rule(f"{THREADS}", "threads_list", ["GET"], "Light"),
+                _rule(f"{THREADS}/sync", "threads_sync", ["GET"], "Light"),
                 _rule(f"{THREADS}/<tid>", "thread_get", ["GET"], "Light"),
                 _rule(f"{THREADS}/<tid>/assign", "thread_assign", ["POST"], "Medium"),
                 _rule(f"{THREADS}/<tid>/resolve", "thread_resolve", ["POST"], "Medium"),
@@ -247,12 +249,14 @@ class FakeRingCentral:
         headers: dict[str, str] | None = None,
         times: int = 1,
         delay: float = 0.0,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` requests whose "METHOD /path" starts like ``match``."""
+        """Answer the next ``times`` requests whose "METHOD /path" starts like ``match``
+        (``after``: let that many matching requests through first)."""
         method, _, prefix = match.partition(" ") if " " in match else (None, "", match)
         with self.lock:
             self._faults.append(
-                _Fault(method, prefix, status, body, dict(headers or {}), times, delay)
+                _Fault(method, prefix, status, body, dict(headers or {}), times, delay, skip=after)
             )
 
     def answer_late(self, match: str, delay: float, times: int = 1) -> None:
@@ -275,6 +279,9 @@ class FakeRingCentral:
         with self.lock:
             for fault in self._faults:
                 if fault.method in (None, method) and path.startswith(fault.prefix):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)

@@ -7,16 +7,13 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import requests
 from werkzeug.wrappers import Request, Response
 
+from .account import FakeAccount
 from .http import api_error, json_response
 from .mailbox import iso
-
-if TYPE_CHECKING:
-    from .server import FakeRingCentral
 
 DEFAULT_EXPIRES_IN = 604799
 INSTANT_SMS = "/message-store/instant?type=SMS"
@@ -61,7 +58,7 @@ class Delivery:
 
 
 class Subscriptions:
-    def __init__(self, fake: FakeRingCentral) -> None:
+    def __init__(self, fake: FakeAccount) -> None:
         self.fake = fake
         self.items: dict[str, Subscription] = {}
         self.deliveries: list[Delivery] = []

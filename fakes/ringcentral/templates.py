@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .account import FakeAccount
 from .http import api_error, json_response
 from .mailbox import Template
 from .sending import utf16_units
-
-if TYPE_CHECKING:
-    from .server import FakeRingCentral
 
 SMS_MAX_UNITS = 1000
 NEEDS_ADMIN = "In order to call this API endpoint, user needs to have [EditCompanyInfo] permission"
 
 
 class TemplateApi:
-    def __init__(self, fake: FakeRingCentral) -> None:
+    def __init__(self, fake: FakeAccount) -> None:
         self.fake = fake
         self.template_store: dict[str, Template] = {}
         self._template_ids = itertools.count(700001)

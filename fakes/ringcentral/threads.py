@@ -6,25 +6,31 @@ the public OpenAPI (``MessageThread``, ``AssignMessageThreadRequest``,
 ``Open`` or ``Resolved`` (``statusReason`` ``Manual``), ``assignee`` is cleared when it
 is resolved, notes carry their author. An account without the feature answers the
 feature query with ``available: false`` and every thread endpoint with 403.
+
+``GET .../message-threads/sync`` (``ThreadSyncList``): FSync gives the Open threads,
+newest change first, with a ``syncToken``; ISync with it gives every thread changed
+since (Resolved ones too). ``change_elsewhere`` changes a thread as RingCentral's own
+app would (an agent assigns or resolves it there).
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .account import FakeAccount
 from .http import api_error, json_response
-
-if TYPE_CHECKING:
-    from .server import FakeRingCentral
 
 FEATURE = "MessageThreads"
 NOTE_MAX = 1000
+KEEP = object()  # change_elsewhere: leave the assignee as it is
 
 
 def _now() -> str:
@@ -32,7 +38,7 @@ def _now() -> str:
 
 
 class ThreadApi:
-    def __init__(self, fake: FakeRingCentral) -> None:
+    def __init__(self, fake: FakeAccount) -> None:
         self.fake = fake
         self.enabled = True
         self.threads: dict[str, dict[str, Any]] = {}
@@ -45,6 +51,16 @@ class ThreadApi:
         # Called as observe(action, body) while a change is being answered (tests look at
         # what the caller had committed at that moment).
         self.observe: Callable[[str, Any], None] | None = None
+        # Change counter: a thread's value is the counter at its last change (ISync).
+        self.seq = 0
+        self.changed: dict[str, int] = {}
+        self.token_generation = 1  # bumping it makes every issued thread sync token invalid
+
+    def _touch(self, thread: dict[str, Any]) -> None:
+        """Record a change of ``thread`` (under the lock): a new version for ISync."""
+        self.seq += 1
+        self.changed[thread["id"]] = self.seq
+        thread["lastModifiedTime"] = _now()
 
     def _observed(self, action: str, body: Any) -> None:
         if self.observe is not None:
@@ -71,7 +87,30 @@ class ThreadApi:
                 "creationTime": now,
                 "lastModifiedTime": now,
             }
+            self._touch(self.threads[thread_id])
         return thread_id
+
+    def change_elsewhere(
+        self, thread_id: str, *, assignee: str | None | object = KEEP, resolve: str | None = None
+    ) -> dict[str, Any]:
+        """Change a thread as an agent in RingCentral's own app would: ``assignee`` an
+        extension id (None: unassign), ``resolve`` a ``statusReason`` (Manual,
+        ThreadExpired). Returns the thread as it is now."""
+        with self.fake.lock:
+            thread = self.threads[thread_id]
+            if assignee is None:
+                thread.pop("assignee", None)
+            elif assignee is not KEEP:
+                thread["assignee"] = {
+                    "extensionId": assignee,
+                    "name": self.users.get(assignee, "Agent"),
+                    "extensionType": "User",
+                }
+            if resolve is not None:
+                thread.update(status="Resolved", statusReason=resolve)
+                thread.pop("assignee", None)
+            self._touch(thread)
+            return dict(thread)
 
     # -- endpoints --------------------------------------------------------------------------
 
@@ -120,6 +159,44 @@ class ThreadApi:
         records.sort(key=lambda t: t["creationTime"], reverse=True)
         return json_response({"records": records[:per_page], "paging": {"perPage": per_page}})
 
+    def _token(self) -> str:
+        raw = json.dumps({"g": self.token_generation, "s": self.seq}).encode()
+        return base64.urlsafe_b64encode(raw).decode()
+
+    def _since(self, token: str) -> int | None:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token.encode()))
+            generation, seq = int(data["g"]), int(data["s"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return seq if generation == self.token_generation else None
+
+    def threads_sync(self, request: Request) -> Response:
+        refused = self._refused()
+        if refused is not None:
+            return refused
+        sync_type = request.args.get("syncType", "FSync")
+        if sync_type not in ("FSync", "ISync"):
+            return api_error(400, "CMN-101", "Parameter [syncType] value is invalid", "syncType")
+        with self.fake.lock:
+            if sync_type == "FSync":
+                records = [
+                    dict(t)
+                    for t in self.threads.values()
+                    if t["status"] == "Open" and t["availability"] == "Alive"
+                ]
+            else:
+                since = self._since(request.args.get("syncToken") or "")
+                if since is None:
+                    return api_error(
+                        400, "CMN-101", "Parameter [syncToken] value is invalid", "syncToken"
+                    )
+                records = [dict(t) for t in self.threads.values() if self.changed[t["id"]] > since]
+            token = self._token()
+        records.sort(key=lambda t: t["lastModifiedTime"], reverse=True)
+        info = {"syncType": sync_type, "syncToken": token, "syncTime": _now()}
+        return json_response({"records": records, "syncInfo": info})
+
     def thread_get(self, request: Request, tid: str) -> Response:
         refused = self._refused()
         found = refused or self._thread(tid)
@@ -151,7 +228,7 @@ class ThreadApi:
                     "name": self.users[assignee["extensionId"]],
                     "extensionType": "User",
                 }
-            found["lastModifiedTime"] = _now()
+            self._touch(found)
         return json_response(found)
 
     def thread_resolve(self, request: Request, tid: str) -> Response:
@@ -160,8 +237,9 @@ class ThreadApi:
             return found
         self._observed("resolve", {"threadId": tid})
         with self.fake.lock:
-            found.update(status="Resolved", statusReason="Manual", lastModifiedTime=_now())
+            found.update(status="Resolved", statusReason="Manual")
             found.pop("assignee", None)  # cleared automatically when resolved
+            self._touch(found)
         return json_response(found)
 
     def thread_notes(self, request: Request) -> Response:

@@ -18,7 +18,7 @@ from widget.inbox.batch import ingest_page
 from widget.inbox.ingest import IngestResult, ingest_record
 from widget.inbox.tombstones import apply_availability, is_tombstone
 from widget.models import Account, Extension, Message
-from widget.platforms.records import RecordError, parse_instant_event
+from widget.platforms.records import ParsedRecord, RecordError, parse_instant_event
 
 T = TypeVar("T")
 
@@ -121,18 +121,20 @@ class IngestionSink:
     def records_changed(
         self,
         extension: Extension,
-        records: Iterable[Mapping],
+        records: Iterable[Mapping | ParsedRecord],
         content: Mapping[str, bytes] | None = None,
     ) -> list[Message]:
         """Ingest a page of records of ``extension``'s mailbox in one transaction (a few
-        statements, one commit, one push); return the message of each record, in order."""
+        statements, one commit, one push); return the message of each record, in order.
+        A record may come parsed already (``ParsedRecord``: a platform parsed it while
+        the page before was being ingested)."""
         return ingest_page_and_announce(extension, extension.account.platform, records, content)
 
 
 def ingest_page_and_announce(
     extension: Extension,
     platform: str,
-    records: Iterable[Mapping],
+    records: Iterable[Mapping | ParsedRecord],
     content: Mapping[str, bytes] | None = None,
 ) -> list[Message]:
     """Ingest a page with ``ingest_page``, commit, then announce; return each record's
@@ -149,5 +151,5 @@ def ingest_page_and_announce(
 
     results = in_one_commit(ingest)
     # A tombstone of a message never stored here has no result: nothing to return for it.
-    ids = [str(record.get("id")) for record in records]
+    ids = [r.id if isinstance(r, ParsedRecord) else str(r.get("id")) for r in records]
     return [results[i].message for i in ids if i in results]

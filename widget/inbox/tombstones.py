@@ -16,12 +16,7 @@ from widget.inbox.ingest import CAS_ATTEMPTS, IngestResult, _find, swapped_in
 from widget.inbox.summary import SummaryDelta, counts_as_unread
 from widget.models import Availability, Extension, Message
 from widget.models.types import utcnow
-from widget.platforms.records import RecordError
-
-
-def is_tombstone(record: object) -> bool:
-    """A record reduced to id and availability: how a sync reports a purged message."""
-    return isinstance(record, Mapping) and "type" not in record and "availability" in record
+from widget.platforms.records import RecordError, is_tombstone  # noqa: F401 - re-exported
 
 
 def _availability_of(record: Mapping) -> Availability:

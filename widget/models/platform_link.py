@@ -34,6 +34,8 @@ class PlatformLink(db.Model):
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Older FSync pages still to fetch: the creation time to continue before.
     older_before: Mapped[str | None] = mapped_column(String(40))
+    # Where this user's read of the account's message threads stopped (an ISync token).
+    thread_sync_token: Mapped[str | None] = mapped_column(String(512))
     subscription_id: Mapped[str | None] = mapped_column(String(64), index=True)
     subscription_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 of the Verification-Token given at subscription: enough to check, not to forge.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from widget.extensions import db
@@ -205,5 +205,7 @@ class QueueEvent(db.Model):
     # A note's text, a transfer's note, or an "Other" resolve's text.
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Read back from the platform (done in its own app): never told back to it.
+    from_platform: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     case: Mapped[QueueConversation] = relationship(back_populates="events")

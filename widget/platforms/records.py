@@ -109,6 +109,16 @@ def _attachment(raw: Mapping) -> ParsedAttachment:
     )
 
 
+def is_tombstone(record: object) -> bool:
+    """A record reduced to id and availability: how a sync reports a purged message."""
+    return isinstance(record, Mapping) and "type" not in record and "availability" in record
+
+
+def parse_unless_tombstone(record: object) -> ParsedRecord | Mapping:
+    """The record parsed, or the tombstone as it came (ingestion reads those itself)."""
+    return record if is_tombstone(record) else parse_record(record)  # type: ignore[return-value]
+
+
 def parse_record(record: object) -> ParsedRecord:
     """Return the record as ``ParsedRecord``; raise ``RecordError`` naming a bad field."""
     if not isinstance(record, Mapping):

@@ -43,6 +43,10 @@ Seams for other capabilities
     - ``Platform.queue_events_committed(case, events)`` (``widget.platforms.base``),
       called after the commit: a no-op for the sandbox (queues are native); the place
       for RingCentral's message-threads mapping (assign, resolve, notes).
+    - ``remote.apply_thread_states``: the other way. The periodic ``read_back_threads``
+      task hands it to ``Platform.read_back_threads``; a case follows what was changed in
+      the platform's own app with the same events, marked ``from_platform`` (never told
+      back), idempotently.
 """
 
 from __future__ import annotations

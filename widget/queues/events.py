@@ -37,11 +37,13 @@ def record(
     text: str | None = None,
     at=None,
     queue_id: int | None = None,
+    from_platform: bool = False,
 ) -> QueueEvent:
     """Add an event to ``case`` in the current transaction; the caller commits.
 
     ``queue_id`` is the queue the case was in (default: its queue now); a transfer or an
-    overflow gives the queue it left.
+    overflow gives the queue it left. ``from_platform``: the change was made in the
+    platform's own app and read back (the platform is not told of it again).
     """
     event = QueueEvent(
         queue_conversation_id=case.id,
@@ -59,6 +61,7 @@ def record(
         reason=reason,
         text=text,
         created_at=at or utcnow(),
+        from_platform=from_platform,
     )
     db.session.add(event)
     return event

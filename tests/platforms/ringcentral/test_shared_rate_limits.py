@@ -7,11 +7,13 @@ through Redis when ``REDIS_URL`` is set.
 
 from __future__ import annotations
 
+import time
 import uuid
 from contextlib import contextmanager
 
 import pytest
 
+from tests.platforms.ringcentral.conftest import serving, sign_in_over_http
 from tests.platforms.ringcentral.helpers import signed_in
 from widget import create_app
 from widget.extensions import db
@@ -141,3 +143,60 @@ def test_a_429_on_the_token_endpoint_blocks_every_process_s_refresh(rc_server):
         assert fake.call_count("POST", "/restapi/oauth/token") == token_calls
         assert "Auth" in waited.value.message
     assert fake.oauth.refresh_count == 0  # the single-use refresh token is still good
+
+
+TOKEN_POST = "POST /restapi/oauth/token"
+
+
+def _callback(served, browser=None):
+    """Run a sign-in as a browser would, up to the callback; return its answer."""
+    browser = browser or served.session()
+    start = browser.get(f"{served.url}/auth/oauth/start?next=/widget/", allow_redirects=False)
+    authorize = browser.get(start.headers["Location"], allow_redirects=False)
+    assert authorize.status_code == 302, authorize.text
+    return browser.get(authorize.headers["Location"], allow_redirects=False)
+
+
+def test_a_429_on_a_code_exchange_blocks_the_next_exchange_in_another_process(rc_server):
+    """Sign-ins share the app's Auth budget: a 429 on one exchange keeps every process's
+    next exchange from RingCentral (calling would restart the penalty) until it ends."""
+    fake = rc_server.fake
+    fake.fail_next(TOKEN_POST, 429, body=LIMITED, headers={"Retry-After": "2"})
+    refused = _callback(rc_server)
+    assert refused.status_code == 503
+    assert "try again" in refused.text.lower()
+    assert fake.call_count("POST", "/restapi/oauth/token") == 1
+
+    with _second_process(rc_server) as second, serving(second, fake) as other:
+        waited = _callback(other)
+        assert waited.status_code == 503
+        assert "Auth" in waited.text
+        assert fake.call_count("POST", "/restapi/oauth/token") == 1  # not called
+
+        time.sleep(2.2)  # the block ends with Retry-After
+        browser, token = sign_in_over_http(other)
+    assert token
+    assert fake.call_count("POST", "/restapi/oauth/token") == 2
+
+
+def test_a_429_on_revoke_blocks_the_user_s_auth_group_everywhere(rc_server):
+    fake = rc_server.fake
+    _, extension_id = _signed_in_with_a_message(rc_server)
+    with rc_server.app.app_context():
+        token = current_tokens(extension_id).refresh_token
+    fake.fail_next("POST /restapi/oauth/revoke", 429, body=LIMITED, headers={"Retry-After": "60"})
+    with rc_server.app.app_context():
+        extension = db.session.get(Extension, extension_id)
+        rc_server.app.extensions["sidetalk.platform"].sign_out(extension)
+    # Signed out here; the worker's retry waits for the block instead of calling again.
+    assert fake.call_count("POST", "/restapi/oauth/revoke") == 1
+    assert not fake.oauth.revoked_tokens
+
+    with _second_process(rc_server) as second, second.app_context():
+        client = second.extensions["sidetalk.platform"].client
+        with pytest.raises(PlatformRateLimited) as waited:
+            client.revoke(token, str(extension_id))
+        assert 50 < waited.value.retry_after <= 60
+        # Another user's revoke is not held by this user's penalty.
+        client.revoke("not-a-known-token", str(extension_id + 1000))
+    assert fake.call_count("POST", "/restapi/oauth/revoke") == 2

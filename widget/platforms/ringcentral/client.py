@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 API = "/restapi/v1.0"
 MINE = f"{API}/account/~/extension/~"
+# Whose rate-limit blocks a code exchange keeps: the user is known only after it.
+SIGNING_IN = "signing-in"
 
 
 class TokenRejected(PlatformRefused):
@@ -133,12 +135,9 @@ class RingCentralClient:
         }
         return f"{self.server_url}/restapi/oauth/authorize?{urlencode(query)}"
 
-    def _token_request(
-        self, path: str, form: dict[str, str], user: str | None = None
-    ) -> requests.Response:
-        """POST to an OAuth endpoint; ``user``'s Auth group blocks are kept when given."""
-        if user is not None:
-            self._wait_for(user, "Auth")
+    def _token_request(self, path: str, form: dict[str, str], user: str) -> requests.Response:
+        """POST to an OAuth endpoint, keeping ``user``'s Auth group blocks like any call."""
+        self._wait_for(user, "Auth")
         auth = None
         if self.client_secret:
             auth = (self.client_id, self.client_secret)  # HTTP Basic: a confidential app
@@ -150,10 +149,7 @@ class RingCentralClient:
             )
         except requests.RequestException as exc:
             raise PlatformUnavailable(self._unanswered(exc)) from None
-        if user is not None:
-            self._note_limits(user, "Auth", response)
-        elif response.status_code == 429:
-            raise PlatformRateLimited("RingCentral asks to wait.", _retry_after(response))
+        self._note_limits(user, "Auth", response)
         if response.status_code >= 500:
             raise PlatformUnavailable(f"RingCentral answered {response.status_code}.")
         if response.status_code >= 400:
@@ -162,20 +158,23 @@ class RingCentralClient:
         return response
 
     def exchange_code(self, code: str, redirect_uri: str, verifier: str) -> dict:
+        """Exchange a sign-in's code. Nobody is known yet: every sign-in of this app shares
+        one Auth budget (``SIGNING_IN``), blocked for every process by a 429."""
         form = {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": redirect_uri,
             "code_verifier": verifier,
         }
-        return self._token_request("/restapi/oauth/token", form).json()
+        return self._token_request("/restapi/oauth/token", form, SIGNING_IN).json()
 
-    def refresh(self, refresh_token: str, user: str | None = None) -> dict:
+    def refresh(self, refresh_token: str, user: str) -> dict:
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         return self._token_request("/restapi/oauth/token", form, user).json()
 
-    def revoke(self, token: str) -> None:
-        self._token_request("/restapi/oauth/revoke", {"token": token})
+    def revoke(self, token: str, user: str) -> None:
+        """Revoke ``user``'s token (their Auth group's blocks are kept)."""
+        self._token_request("/restapi/oauth/revoke", {"token": token}, user)
 
     # -- throttling --------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from widget.platforms.ringcentral import (
     subscription,
     sync,
     templates,
+    thread_readback,
     threads,
 )
 from widget.platforms.ringcentral.client import RingCentralClient, TokenRejected
@@ -164,15 +165,17 @@ class RingCentralPlatform(Platform):
         except Exception:
             log.warning("could not delete subscription %s at sign-out", subscription_id)
         token = tokens.refresh_token or tokens.access_token
+        user = str(extension.id)
         try:
-            self.client.revoke(token)
+            self.client.revoke(token, user)
         except PlatformRetryable:
-            # Signed out here whatever happens; the token must die there too: the worker
-            # tries again (it travels sealed, like tokens at rest).
+            # Signed out here whatever happens (unanswered, or the Auth group waits out
+            # a 429); the token must die there too: the worker tries again (it travels
+            # sealed, like tokens at rest).
             from widget.platforms.ringcentral.tasks import revoke_later
 
-            log.warning("RingCentral did not answer the revoke of extension %s", extension.id)
-            revoke_later(seal({"token": token}))
+            log.warning("RingCentral did not take the revoke of extension %s", extension.id)
+            revoke_later(seal({"token": token, "user": user}))
         except PlatformRefused:
             pass  # RingCentral no longer knows the token: nothing left to revoke
         forget_tokens(extension.id)
@@ -256,7 +259,9 @@ class RingCentralPlatform(Platform):
     # --- the message store ---------------------------------------------------------------------
 
     def synchronize(self, extension: Extension) -> int:
-        return sync.synchronize(self._getter(extension), self.sink, extension)
+        # By id: the getter runs in the prefetch thread too, which must not touch the
+        # ORM object of this thread's session.
+        return sync.synchronize(self._getter(extension.id), self.sink, extension)
 
     def fetch_records(self, extension: Extension, message_ids: Sequence[str]) -> list[dict]:
         call = lambda method, path, **kw: self.call(extension, method, path, **kw)  # noqa: E731
@@ -308,6 +313,10 @@ class RingCentralPlatform(Platform):
         from widget.platforms.ringcentral.tasks import mirror_case_thread
 
         mirror_case_thread(case_id)
+
+    def read_back_threads(self, apply) -> int:
+        """Hand the queue threads changed in RingCentral's own app to ``apply``."""
+        return thread_readback.read_back(self._caller, apply)
 
     def mirror_case(self, case_id: int) -> int:
         """Tell RingCentral what it has not heard of the case; return the calls made."""

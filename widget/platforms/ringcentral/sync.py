@@ -1,9 +1,11 @@
 """Message sync: FSync from nothing (older pages while they exist), then ISync with the token.
 
-Each page goes to the event sink in one call (``records_changed``), so ingestion sees a
-page as one batch. An ISync whose token RingCentral no longer knows (CMN-101, MSG-333,
-MSG-411) starts over with an FSync: ingestion is idempotent, so records seen before
-change nothing.
+Pages go to the event sink in one call (``records_changed``), so ingestion sees them as
+one batch. During an FSync the next older page is fetched while the current one is
+ingested (``prefetch.PagesAhead``), and the pages already fetched when ingestion is
+ready go together (up to ``BATCH_RECORDS``). An ISync whose token RingCentral no longer
+knows (CMN-101, MSG-333, MSG-411) starts over with an FSync: ingestion is idempotent,
+so records seen before change nothing.
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ from widget.extensions import db
 from widget.models import Extension, PlatformLink
 from widget.models.types import utcnow
 from widget.platforms.base import EventSink, SyncPage, SyncType
-from widget.platforms.records import RecordError, parse_time
+from widget.platforms.records import RecordError, parse_time, parse_unless_tombstone
 from widget.platforms.ringcentral.client import MINE, ApiRefused
+from widget.platforms.ringcentral.prefetch import Fetched, PagesAhead
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 250  # FSync's largest recordCount
 RESTART_CODES = frozenset({"CMN-101", "MSG-333", "MSG-411"})
 MAX_OLDER_PAGES = 400  # 100,000 messages per first sync, then the next run goes on
+PAGES_AHEAD = 4  # older pages fetched ahead of ingestion at most (prefetch.py)
+# Pages already fetched are ingested together up to this many records: fewer, larger
+# batches when ingestion is slower than RingCentral's round trip.
+BATCH_RECORDS = 1000
 
 Get = Callable[[str, dict | None], dict]
 
@@ -100,29 +107,54 @@ def synchronize(get: Get, sink: EventSink, extension: Extension) -> int:
             log.info("sync token of extension %s refused (%s): full sync", extension.id, exc.code)
             sync_token, older_before = None, None
         else:
-            handed += _hand_over(sink, extension, page)
+            handed += _hand_over(sink, extension, page.records)
             _save(extension.id, sync_token=page.sync_token, synced_at=utcnow())
+    first: SyncPage | None = None
     if sync_token is None:
-        page = fetch_page(get, None)
-        handed += _hand_over(sink, extension, page)
-        older_before = _older_cursor(page.records) if page.older_records_exist else None
-        # The token of the first page covers everything after it; older pages are history.
-        _save(
-            extension.id, sync_token=page.sync_token, synced_at=utcnow(), older_before=older_before
-        )
-    pages = 0
-    while older_before and pages < MAX_OLDER_PAGES:
-        page = fetch_page(get, None, date_to=older_before)
-        handed += _hand_over(sink, extension, page)
-        older_before = (
-            _older_cursor(page.records, older_before) if page.older_records_exist else None
-        )
-        _save(extension.id, older_before=older_before)
-        pages += 1
+        first = fetch_page(get, None)
+        older_before = _older_cursor(first.records) if first.older_records_exist else None
+    if older_before is None:
+        if first is not None:
+            handed += _hand_over(sink, extension, first.records)
+            _save(extension.id, sync_token=first.sync_token, synced_at=utcnow(), older_before=None)
+        return handed
+
+    def older(cursor: str) -> Fetched[list, str]:
+        """An older page, parsed here: the thread that fetches it parses it while the
+        caller's thread ingests (and waits on the database) — not after."""
+        page = fetch_page(get, None, date_to=cursor)
+        following = _older_cursor(page.records, cursor) if page.older_records_exist else None
+        return Fetched([parse_unless_tombstone(r) for r in page.records], following)
+
+    # The next older page is on its way while this process ingests the one it has. The
+    # first page goes with the first older ones, its token saved with them (the token of
+    # the first page covers everything after it; older pages are history).
+    pending = first
+    with PagesAhead(older, older_before, limit=MAX_OLDER_PAGES, ahead=PAGES_AHEAD) as ahead:
+        try:
+            for batch in ahead.batches(BATCH_RECORDS, len):
+                records = [record for fetched in batch for record in fetched.page]
+                saved: dict = {"older_before": batch[-1].next_cursor}
+                if pending is not None:
+                    records[:0] = pending.records
+                    saved.update(sync_token=pending.sync_token, synced_at=utcnow())
+                handed += _hand_over(sink, extension, records)
+                pending = None
+                _save(extension.id, **saved)
+        except Exception:
+            if pending is not None:  # the first older page failed: keep the first page
+                handed += _hand_over(sink, extension, pending.records)
+                _save(
+                    extension.id,
+                    sync_token=pending.sync_token,
+                    synced_at=utcnow(),
+                    older_before=older_before,
+                )
+            raise
     return handed
 
 
-def _hand_over(sink: EventSink, extension: Extension, page: SyncPage) -> int:
-    if page.records:
-        sink.records_changed(extension, page.records)  # one page, one batch
-    return len(page.records)
+def _hand_over(sink: EventSink, extension: Extension, records) -> int:
+    if records:
+        sink.records_changed(extension, records)  # one batch: a few statements, one commit
+    return len(records)

@@ -18,6 +18,7 @@ from widget.models.platform_link import signed_in_extension_ids
 from widget.models.types import utcnow
 from widget.platforms.base import PlatformRefused, PlatformRetryable
 from widget.platforms.registry import get_platform
+from widget.platforms.ringcentral.client import SIGNING_IN
 from widget.sealing import unseal
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ def revoke_later(sealed_token: str) -> bool:
     if platform is None or not data:
         return False
     try:
-        platform.client.revoke(data["token"])
+        # A payload sealed before revokes named their user shares the sign-in budget.
+        platform.client.revoke(data["token"], str(data.get("user") or SIGNING_IN))
     except PlatformRefused:
         return False
     return True

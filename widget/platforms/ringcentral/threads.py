@@ -80,6 +80,8 @@ def steps_for(events: list[QueueEvent], platform_ids: dict[int, str]) -> list[St
     """The thread calls the case's events ask for, oldest first."""
     steps: list[Step] = []
     for event in events:
+        if event.from_platform:
+            continue  # read back from RingCentral (thread_readback.py): it knows already
         kind = event.kind
         if kind == QueueEventKind.CLAIMED and event.actor_id in platform_ids:
             steps.append(Step(event.id, "assign", platform_ids[event.actor_id]))
@@ -240,6 +242,11 @@ def mirror(caller_for: Callable[[int], Call], case_id: int) -> int:
     errors propagate after the cursor was saved up to the last accepted event.
     """
     found = load(case_id)
+    if found is not None and not found.steps and found.thread_id is not None:
+        # Only events RingCentral needs not hear of (read back from it, an arrival):
+        # move the cursor past them, or the sweeper would find the case behind forever.
+        _save(case_id, mirrored_event_id=found.newest_event_id)
+        return 0
     if found is None or found.caller_id is None or not found.steps:
         return 0  # e.g. an arrival: RingCentral opened the thread itself
     call = caller_for(found.caller_id)
