@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, func, literal_column, or_, select, text
 
-from widget.access import messages_visible_to
+from widget.access import Mailbox, messages_searchable_by
 from widget.contacts.service import escape_like
 from widget.extensions import db
 from widget.models import Availability, Conversation, Extension, Message
@@ -65,9 +65,10 @@ def _literally(query: str):
     )
 
 
-def matching(actor: Extension, query: str) -> list:
-    """Conditions on ``Message``: ``actor``'s alive messages matching ``query``."""
-    return matching_where(messages_visible_to(actor), query)
+def matching(actor: Extension, query: str, queue_mailboxes: tuple[Mailbox, ...] = ()) -> list:
+    """Conditions on ``Message``: ``actor``'s alive messages matching ``query``, and
+    those of ``queue_mailboxes`` (their queues', ``widget.access.queue_mailboxes_of``)."""
+    return matching_where(messages_searchable_by(actor, queue_mailboxes), query)
 
 
 def matching_where(visible, query: str) -> list:
@@ -87,9 +88,11 @@ def matching_where(visible, query: str) -> list:
     return conditions
 
 
-def text_condition(actor: Extension, query: str):
-    """Conversations holding a message that matches ``query``."""
-    return Conversation.id.in_(select(Message.conversation_id).where(*matching(actor, query)))
+def text_condition(actor: Extension, query: str, queue_mailboxes: tuple[Mailbox, ...] = ()):
+    """Conversations holding a message that matches ``query`` (see ``matching``)."""
+    return Conversation.id.in_(
+        select(Message.conversation_id).where(*matching(actor, query, queue_mailboxes))
+    )
 
 
 def highlight(source: str, words: list[str]) -> Markup:
@@ -119,7 +122,10 @@ def highlight(source: str, words: list[str]) -> Markup:
 
 
 def snippets(
-    actor: Extension, conversations: Iterable[Conversation], query: str
+    actor: Extension,
+    conversations: Iterable[Conversation],
+    query: str,
+    queue_mailboxes: tuple[Mailbox, ...] = (),
 ) -> dict[int, Markup]:
     """For each conversation found by its text, its newest matching message, marked."""
     words = query_words(query)
@@ -128,7 +134,7 @@ def snippets(
         return {}
     rows = db.session.execute(
         select(Message.conversation_id, Message.subject, Message.transcription)
-        .where(*matching(actor, query), Message.conversation_id.in_(ids))
+        .where(*matching(actor, query, queue_mailboxes), Message.conversation_id.in_(ids))
         .order_by(Message.conversation_id, Message.created_at.desc(), Message.id.desc())
         .limit(len(ids) * 20)
     )
