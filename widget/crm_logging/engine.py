@@ -195,7 +195,9 @@ def compose_preview(
     case = case_logs.latest_case(conversation.id)
     if case is not None:  # a shared-inbox case is logged whole
         connector, _ = connector_session(connection_for(extension))
-        return case_logs.preview(extension, case, record, phone, connector.get_log_format_type())
+        return case_logs.preview(
+            extension, case, record, phone, connector.get_log_format_type(), skip_message_ids
+        )
     skip = set(skip_message_ids)
     by_day = {
         log_date: [
@@ -243,12 +245,6 @@ def log_conversation(
     _loggable(conversation)
     skip = set(skip_message_ids)
     case = case_logs.latest_case(conversation.id)
-    if case is not None and skip:
-        raise Invalid(
-            "A shared-inbox conversation is logged whole: every message, its history "
-            "and its notes.",
-            selection.FIELD,
-        )
     selection.check_skipped(extension, conversation, skip)
     connection = connection_for(extension)
     connector = connector_of(connection)
@@ -266,6 +262,7 @@ def log_conversation(
             additional_submission=submission,
             record_phone=phone,
             from_user=True,
+            skip_message_ids=skip,
         )
         return _commit_and_write(conversation, phone, record, [activity.id], dirty)
     days = selection.days_to_log(extension, conversation, record.id, day)
