@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, select
 
-from connectors.base import MatchedRecord
 from connectors.errors import CrmError, CrmRetryableError
+from connectors.records import MatchedRecord
 from widget.access import conversation_to_reply, own_conversation
 from widget.crm_logging import forms, intents
 from widget.crm_logging.autolog import AutoLogger, carried_fields, decide

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.base import Connector, MatchedRecord
+from connectors.base import Connector
+from connectors.records import MatchedRecord
 from widget.access import own_conversation
 from widget.crm_logging import case_logs, forms, intents, matching, selection
 from widget.crm_logging.autolog import BACKFILL_DAYS, account_policy

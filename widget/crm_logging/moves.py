@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from connectors.base import RELATED_TO
+from connectors.records import RELATED_TO
 from widget.access import activities_visible_to
 from widget.crm_logging import case_logs, intents
 from widget.crm_logging.case_logs import check_may_log

@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from connectors.base import RELATED_TO, Connector, MatchedRecord
+from connectors.base import Connector
 from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
+from connectors.records import RELATED_TO, MatchedRecord
 from manifest import FormField, build_form, validate_submission
 from widget.crm_logging import engine, manifests, selection
 from widget.crm_logging.connections import connector_of

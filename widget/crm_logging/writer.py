@@ -31,9 +31,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import case, select, update
 
-from connectors.base import Connector, CrmSession, LogResult, MatchedRecord, MessageLogWrite
+from connectors.base import Connector
 from connectors.errors import CrmAuthError, CrmError, CrmNotFound, CrmRetryableError
+from connectors.records import LogResult, MatchedRecord, MessageLogWrite
 from connectors.retry import backoff_delay
+from connectors.session import CrmSession
 from widget.crm_logging.case_digest import build_case_digest
 from widget.crm_logging.connections import RECONNECT_MESSAGE, connection_for, connector_session
 from widget.crm_logging.digest import clean_text, render

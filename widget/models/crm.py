@@ -182,7 +182,7 @@ class CrmActivity(db.Model):
 
     @property
     def log_key(self) -> str:
-        """Sidetalk's idempotency key for the CRM (see connectors.base.MessageLogWrite)."""
+        """Sidetalk's idempotency key for the CRM (see connectors.records.MessageLogWrite)."""
         return self.key_for_record(self.record_id)
 
     def key_for_record(self, record_id: str) -> str:
