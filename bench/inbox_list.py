@@ -6,7 +6,11 @@ the iframe does, then times ``GET /widget/list`` through the Flask test client:
 
 * ``first_page``: the list block for the default filter;
 * ``mid_page`` and ``deep_page``: "load more" pages reached by walking the cursors
-  (page 30 and page 60 by default), each cursor requested again and again.
+  (page 30 and page 60 by default), each cursor requested again and again;
+* ``search``: the first page of the main search for ``--search`` (a word of the seeded
+  texts), which also lists the matching conversations of 101's queues: the demo's
+  "Support" queue gets ``--queue-share`` of 101's figures as its own mailbox, one case
+  per conversation (0 leaves the queue out).
 
 Wall time is measured in-process around each request (routing, auth, queries,
 rendering; no network). Requests of the three cases are interleaved so background
@@ -15,7 +19,8 @@ with a SQLAlchemy event listener. Runs on SQLite (a temporary file) and on Postg
 (a fresh schema, dropped afterwards) when reachable.
 
     .venv/bin/python bench/inbox_list.py [--messages N] [--conversations N]
-        [--requests N] [--skip-sqlite] [--skip-postgres] [--explain]
+        [--requests N] [--queue-share F] [--search WORD] [--skip-sqlite] [--skip-postgres]
+        [--explain]
 
 The last output line is one JSON object with the figures.
 """
@@ -58,7 +63,8 @@ POSTGRES_URL = os.environ.get(
 )
 TARGET_MEDIAN_MS = 25.0
 TARGET_P95_MS = 60.0
-CASES = ("first_page", "mid_page", "deep_page")
+CASES = ("first_page", "mid_page", "deep_page", "search")
+QUEUE_ROW = re.compile(r'<li id="conversation-\d+" class="[^"]*\bqueue-row\b')
 ROW = re.compile(r'<li id="conversation-\d+"')
 LOAD_MORE = re.compile(r'id="load-more".*?hx-get="([^"]+)"', re.S)
 
@@ -73,6 +79,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--other-share", type=float, default=0.5, help="colleagues' data, as a share of 101's"
     )
+    parser.add_argument(
+        "--queue-share",
+        type=float,
+        default=0.25,
+        help="the Support queue's data, as a share of 101's",
+    )
+    parser.add_argument("--search", default="order", help="the word the search case looks for")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
@@ -247,7 +260,9 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
     try:
         with app.app_context():
             db.create_all()
-            seeded = seed_mailboxes(args.messages, args.conversations, args.other_share)
+            seeded = seed_mailboxes(
+                args.messages, args.conversations, args.other_share, queue_share=args.queue_share
+            )
             if db.engine.dialect.name == "postgresql":
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                     c.exec_driver_sql("ANALYZE")
@@ -269,7 +284,14 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
         full = [n for n, (_, rows) in enumerate(pages, start=1) if rows == pages[0][1]]
         deep = min(args.deep_page, full[-1])  # a full page, so every case renders as many rows
         numbers = {"first_page": 1, "mid_page": max(1, (deep + 1) // 2), "deep_page": deep}
-        urls = {case: pages[numbers[case] - 1][0] for case in CASES}
+        urls = {case: pages[numbers[case] - 1][0] for case in numbers}
+        urls["search"] = f"/widget/list?q={args.search}"
+        searched = fetch(client, urls["search"], headers)
+        found = {"rows": len(ROW.findall(searched)), "queue_rows": len(QUEUE_ROW.findall(searched))}
+        print(
+            f"{name}: the search for {args.search!r} lists {found['rows']} rows on its first "
+            f"page, {found['queue_rows']} of them the queue's"
+        )
         print(
             f"{name}: {len(pages)} pages cover all {walked:,} alive conversations of "
             f"ext. {TARGET_EXTENSION}, no row repeated"
@@ -282,7 +304,9 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
                 fetch(client, url, headers)
             counts[case] = len(statements)
             if args.explain:
-                print(f"\n{name} {case} (page {numbers[case]}): {len(statements)} statements")
+                print(
+                    f"\n{name} {case} (page {numbers.get(case, 1)}): {len(statements)} statements"
+                )
                 with app.app_context():
                     explain(statements)
         load_before = os.getloadavg()[0]
@@ -295,8 +319,8 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
                 "p95_ms": round(percentile(values, 0.95), 2),
                 "max_ms": round(max(values), 2),
                 "cpu_median_ms": round(statistics.median(cpu[case]), 2),
-                "page": numbers[case],
-                "rows": pages[numbers[case] - 1][1],
+                "page": numbers.get(case, 1),
+                "rows": pages[numbers[case] - 1][1] if case in numbers else found["rows"],
                 "statements": counts[case],
                 "requests": len(values),
             }
@@ -304,6 +328,7 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
         result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         result["seed_seconds"] = round(seeded.seconds, 1)
         result["messages"] = seeded.messages
+        result["search_queue_rows"] = found["queue_rows"]
         return result
     finally:
         with app.app_context():

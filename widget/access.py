@@ -197,22 +197,12 @@ def conversations_searchable_by(
     in_mailboxes = Conversation.extension_id.in_(
         [actor.id, *(mailbox.extension_id for mailbox in queue_mailboxes)]
     )
-    has_member_case = Conversation.id.in_(
-        select(QueueConversation.conversation_id).where(queue_member_clause(actor))
+    # Asked per row (through the case's conversation index), not as the list of every
+    # case of the queues, which would grow with them.
+    has_member_case = exists().where(
+        QueueConversation.conversation_id == Conversation.id, queue_member_clause(actor)
     )
     return and_(in_mailboxes, or_(conversations_visible_to(actor), has_member_case))
-
-
-def messages_searchable_by(
-    actor: Extension, queue_mailboxes: tuple[Mailbox, ...]
-) -> ColumnElement[bool]:
-    """Return the clause on ``Message`` for a search's text match: the actor's own
-    mailbox and ``queue_mailboxes``. Only for messages of conversations kept by
-    ``conversations_searchable_by`` (the search asks for both)."""
-    if not queue_mailboxes:
-        return messages_visible_to(actor)
-    boxes = (*mailboxes_for(actor), *queue_mailboxes)
-    return Message.extension_id.in_([mailbox.extension_id for mailbox in boxes])
 
 
 def actor_params(actor: Extension) -> dict[str, Any]:
