@@ -26,6 +26,7 @@ from bench.inbox_people import (
     insert_rows,
     seed_people_and_contacts,
 )
+from bench.inbox_queue import queue_mailbox, seed_cases
 from widget.extensions import db
 from widget.inbox.ingest import participants_key, preview_text
 from widget.models import (
@@ -39,13 +40,10 @@ from widget.models import (
     Message,
     MessageStatus,
     MessageType,
-    Queue,
-    QueueConversation,
     ReadStatus,
 )
 from widget.models.types import utcnow
 from widget.platforms.sandbox import seed_data as demo
-from widget.queues.manage import seed_demo_queue
 
 TEXTS = [text for script in demo.SMS_SCRIPTS for _, text in script] + [
     "Can you send the contract again? The link expired.",
@@ -351,7 +349,8 @@ def seed_mailboxes(
     Extensions 102-105 get ``other_share`` as much again between them, with the same
     customers, so tenant filtering is exercised by every query. With ``queue_share``, the
     demo's "Support" queue (101, 102 and 103 are members) gets that share of 101's
-    figures as its own mailbox's text conversations, each with one case (``_seed_cases``).
+    figures as its own mailbox's text conversations, each with one case
+    (``bench.inbox_queue``).
     """
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -368,24 +367,12 @@ def seed_mailboxes(
         plans += seeder.plan(
             owner, colleagues, customers, int(conversations * share), int(messages * share)
         )
-    queue_plans = []
-    if queue_share > 0:
-        queue = seed_demo_queue(target.account)
-        queue_plans = [
-            p
-            for p in seeder.plan(
-                queue.mailbox,
-                colleagues,
-                customers,
-                int(conversations * queue_share),
-                int(messages * queue_share),
-            )
-            if p["channel"] == Channel.TEXT  # customers text a queue's number
-        ]
-        plans += queue_plans
+    share = (int(conversations * queue_share), int(messages * queue_share))
+    queue, queue_plans = queue_mailbox(seeder, target, colleagues, customers, *share)
+    plans += queue_plans
     seeder.write(plans)
-    if queue_plans:
-        _seed_cases(queue, queue_plans, extensions["102"], rng)
+    if queue is not None:
+        seed_cases(queue, queue_plans, extensions["102"], rng)
     _sync_sequences()
     db.session.commit()
     alive = db.session.scalar(
@@ -403,31 +390,6 @@ def seed_mailboxes(
         contacts=contacts,
         seconds=time.perf_counter() - started,
     )
-
-
-def _seed_cases(queue: Queue, plans: list[dict], holder: Extension, rng: random.Random) -> None:
-    """One case per queue conversation: 60 % resolved, 20 % held by ``holder``, the rest
-    waiting (its messages are the whole conversation: no ``first_message_id``)."""
-    rows = []
-    for plan in plans:
-        draw = rng.random()
-        resolved = plan["last_at"] if draw < 0.6 else None
-        claimed = holder.id if 0.6 <= draw < 0.8 else None
-        rows.append(
-            {
-                "queue_id": queue.id,
-                "conversation_id": plan["id"],
-                "claimed_by_id": claimed,
-                "claimed_at": plan["last_at"] if claimed else None,
-                "resolved_at": resolved,
-                "resolved_by_id": holder.id if resolved else None,
-                "resolve_reason": "Resolved" if resolved else None,
-                "opened_at": plan["first_at"],
-                "waiting_since": None if resolved or claimed else plan["first_at"],
-                "last_message_at": plan["last_at"],
-            }
-        )
-    insert_rows(QueueConversation.__table__, rows)
 
 
 def _sync_sequences() -> None:

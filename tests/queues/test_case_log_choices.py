@@ -14,7 +14,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.crm.conftest import PRIYA, _clean_jobs_and_cache  # noqa: F401 (autouse fixture)
+from tests.crm.conftest import (  # noqa: F401 (_clean_jobs_and_cache: autouse fixture)
+    PRIYA,
+    _clean_jobs_and_cache,
+    assert_moved_to,
+    without_re_parenting,
+)
 from tests.helpers import html, sign_in
 from tests.queues.support import case_of, extension, make_queue, text_in
 from tests.queues.test_case_logging import FIELDS, _crm_activities
@@ -22,7 +27,6 @@ from widget.crm_logging import case_logs, engine, selection, tasks
 from widget.crm_logging.moves import move_activity
 from widget.errors import Conflict, Invalid, NotFound
 from widget.extensions import db
-from widget.local_crm.connector import LocalConnector
 from widget.models import Conversation, CrmActivity, MessageLog
 from widget.models.crm import case_log_key
 from widget.models.types import utcnow
@@ -143,14 +147,7 @@ def test_a_logged_case_moves_to_another_record_as_one_crm_activity(crm):
     assert after.id == before.id  # re-parented: still one activity in the CRM
     assert (after.record_type, after.record_ref) == ("Lead", records["Lead"])
     assert after.log_key == case_log_key(case.id, row.log_date, records["Lead"])
-    db.session.expire_all()
-    moved = db.session.get(CrmActivity, row.id)
-    assert (moved.record_id, moved.state, moved.moved_from_record_id) == (
-        records["Lead"],
-        "written",
-        None,
-    )
-    assert set(db.session.scalars(select(MessageLog.record_id))) == {records["Lead"]}
+    assert_moved_to(row.id, records["Lead"])
     # The case keeps growing in its one activity, under the new record.
     text_in("And the price?", sender=PRIYA)
     [grown] = _crm_activities()
@@ -163,14 +160,7 @@ def test_a_crm_that_cannot_re_parent_deletes_the_old_log_and_creates_one(crm, mo
     engine.log_conversation(bob, conversation, records["Contact"], FIELDS)
     [row] = db.session.scalars(select(CrmActivity)).all()
     old_log_id = row.crm_log_id
-    monkeypatch.setattr(LocalConnector, "move_message_log", lambda *a: None)
-    deleted: list[str] = []
-    delete = LocalConnector.delete_message_log
-    monkeypatch.setattr(
-        LocalConnector,
-        "delete_message_log",
-        lambda self, session, log_id: deleted.append(log_id) or delete(self, session, log_id),
-    )
+    deleted = without_re_parenting(monkeypatch)
 
     move_activity(bob, conversation, row.id, records["Lead"])
 
