@@ -10,7 +10,10 @@ scheduled and ``writer`` does it with its crash-safe steps.
 Who writes it: the member who logged it first (by Log, or by auto-log when the case
 was claimed by someone with auto-log on) — their CRM connection writes every later
 update, whoever handles the case then. Once a case has an activity, every new message
-and every event (claim, transfer, note, resolve) brings it up to date.
+and every event (claim, transfer, note, resolve) brings it up to date. Messages the user
+left out at a Log (unchecked in the panel, ``selection``) stay out: the activity keeps
+the case's newest message at that Log (``chosen_through_message_id``), and updates add
+only newer ones.
 """
 
 from __future__ import annotations

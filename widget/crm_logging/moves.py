@@ -7,6 +7,10 @@ revision is bumped. Only then is the CRM told (``writer``): re-parented in one c
 where the CRM allows it (Salesforce, the local CRM), else deleted and created again. Each
 step is committed before the next CRM call, so a crash anywhere leaves one activity in
 the CRM, under the new record once the write completes.
+
+A shared-inbox case's one activity moves the same way: its CRM key names the case and
+the record (``CrmActivity.key_for_record``), and it collides with the case's activity
+for the new record rather than a day's.
 """
 
 from __future__ import annotations
