@@ -238,6 +238,8 @@ def test_over_http_a_case_moves_and_a_bad_record_is_shown(crm, queue_app):
     panel = html(client.get(f"/widget/crm/conversations/{conversation_id}/log", headers=headers))
     move_form = panel.find("form", attrs={"data-activity-id": str(activity_id)})
     assert move_form.find("option", attrs={"value": records["Lead"]}) is not None
+    label = move_form.find("label").get_text(" ", strip=True)
+    assert label.startswith("Move this conversation from Priya Shah")
     refused = client.post(url, data={"record_id": "contact-999"}, headers=headers)
     assert refused.status_code == 400
     assert "Choose a record" in html(refused).find(id="move-error").get_text()
