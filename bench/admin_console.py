@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.inbox_list import StatementLog, make_app, sign_in  # noqa: E402
+from bench.harness import StatementLog, make_app, sign_in  # noqa: E402
 from manifest.builder import form_data, page_fields  # noqa: E402
 from widget.crm_logging import manifests  # noqa: E402
 from widget.extensions import db  # noqa: E402

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import CrmSession
 from connectors.clio.api import ClioSettings
 from connectors.http import close_pooled_http
 from connectors.hubspot import OWNER_ID, HubSpotConnector
@@ -18,6 +17,7 @@ from connectors.pipedrive import PipedriveConnector
 from connectors.pipedrive.api import PipedriveSettings
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.oauth import credentials_from_token
+from connectors.session import CrmSession
 from fakes.clio import FakeClio
 from fakes.hubspot import FakeHubSpot
 from fakes.pipedrive import FakePipedrive

@@ -6,7 +6,11 @@ the iframe does, then times ``GET /widget/list`` through the Flask test client:
 
 * ``first_page``: the list block for the default filter;
 * ``mid_page`` and ``deep_page``: "load more" pages reached by walking the cursors
-  (page 30 and page 60 by default), each cursor requested again and again.
+  (page 30 and page 60 by default), each cursor requested again and again;
+* ``search``: the first page of the main search for ``--search`` (a word of the seeded
+  texts), which also lists the matching conversations of 101's queues: the demo's
+  "Support" queue gets ``--queue-share`` of 101's figures as its own mailbox, one case
+  per conversation (0 leaves the queue out).
 
 Wall time is measured in-process around each request (routing, auth, queries,
 rendering; no network). Requests of the three cases are interleaved so background
@@ -15,7 +19,8 @@ with a SQLAlchemy event listener. Runs on SQLite (a temporary file) and on Postg
 (a fresh schema, dropped afterwards) when reachable.
 
     .venv/bin/python bench/inbox_list.py [--messages N] [--conversations N]
-        [--requests N] [--skip-sqlite] [--skip-postgres] [--explain]
+        [--requests N] [--queue-share F] [--search WORD] [--skip-sqlite] [--skip-postgres]
+        [--explain]
 
 The last output line is one JSON object with the figures.
 """
@@ -29,36 +34,34 @@ import math
 import os
 import random
 import re
-import socket
 import statistics
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy import event  # noqa: E402
 
+from bench.harness import (  # noqa: E402
+    StatementLog,
+    make_app,
+    postgres_schema,
+    postgres_unreachable,
+    sign_in,
+)
 from bench.inbox_seed import TARGET_EXTENSION, seed_mailboxes  # noqa: E402
-from widget import create_app, htmx_support  # noqa: E402
-from widget.config import TestConfig  # noqa: E402
 from widget.extensions import db  # noqa: E402
 from widget.inbox.ingest import refresh_conversation  # noqa: E402
 from widget.models import Conversation  # noqa: E402
 
-POSTGRES_URL = os.environ.get(
-    "SIDETALK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 TARGET_MEDIAN_MS = 25.0
 TARGET_P95_MS = 60.0
-CASES = ("first_page", "mid_page", "deep_page")
+CASES = ("first_page", "mid_page", "deep_page", "search")
+QUEUE_ROW = re.compile(r'<li id="conversation-\d+" class="[^"]*\bqueue-row\b')
 ROW = re.compile(r'<li id="conversation-\d+"')
 LOAD_MORE = re.compile(r'id="load-more".*?hx-get="([^"]+)"', re.S)
 
@@ -73,6 +76,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--other-share", type=float, default=0.5, help="colleagues' data, as a share of 101's"
     )
+    parser.add_argument(
+        "--queue-share",
+        type=float,
+        default=0.25,
+        help="the Support queue's data, as a share of 101's",
+    )
+    parser.add_argument("--search", default="order", help="the word the search case looks for")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
@@ -120,66 +130,6 @@ def check_consistency(extension_id: int, sample: int = 40, seed: int = 3) -> int
     finally:
         db.session.rollback()
     return len(chosen)
-
-
-def make_app(url: str, root: Path):
-    """The application as the tests build it: fixed secrets, sandbox platform."""
-    config = TestConfig(database_url=url, media_dir=str(root / "media"))
-    previous = os.environ.get("SIDETALK_INSTANCE_PATH")
-    os.environ["SIDETALK_INSTANCE_PATH"] = str(root / "instance")
-    try:
-        return create_app(config)
-    finally:
-        if previous is None:
-            os.environ.pop("SIDETALK_INSTANCE_PATH", None)
-        else:
-            os.environ["SIDETALK_INSTANCE_PATH"] = previous
-
-
-def sign_in(client) -> dict[str, str]:
-    """Sign in as extension 101; return the headers an htmx call from the widget sends.
-
-    The widget token is issued directly (what the sign-in page's redirect carries), so
-    the benchmark needs nothing from the test suite.
-    """
-    from widget import security
-    from widget.models import Extension
-
-    app = client.application
-    with app.test_request_context():
-        ext = db.session.scalar(
-            sa.select(Extension).where(Extension.extension_number == TARGET_EXTENSION)
-        )
-        token = security.issue_widget_token(
-            security.Identity(ext.id, "bench-csrf", epoch=ext.session_epoch)
-        )
-    return {
-        htmx_support.CSRF_HEADER: "bench-csrf",
-        htmx_support.TOKEN_HEADER: token,
-        "HX-Request": "true",
-    }
-
-
-class StatementLog:
-    """Every SQL statement the engine runs while ``recording`` is on."""
-
-    def __init__(self, engine) -> None:
-        self.recording = False
-        self.statements: list[tuple[str, object]] = []
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if self.recording:
-            self.statements.append((statement, parameters))
-
-    @contextmanager
-    def capture(self):
-        self.statements = []
-        self.recording = True
-        try:
-            yield self.statements
-        finally:
-            self.recording = False
 
 
 def fetch(client, url: str, headers: dict[str, str]) -> str:
@@ -247,7 +197,9 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
     try:
         with app.app_context():
             db.create_all()
-            seeded = seed_mailboxes(args.messages, args.conversations, args.other_share)
+            seeded = seed_mailboxes(
+                args.messages, args.conversations, args.other_share, queue_share=args.queue_share
+            )
             if db.engine.dialect.name == "postgresql":
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                     c.exec_driver_sql("ANALYZE")
@@ -269,7 +221,14 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
         full = [n for n, (_, rows) in enumerate(pages, start=1) if rows == pages[0][1]]
         deep = min(args.deep_page, full[-1])  # a full page, so every case renders as many rows
         numbers = {"first_page": 1, "mid_page": max(1, (deep + 1) // 2), "deep_page": deep}
-        urls = {case: pages[numbers[case] - 1][0] for case in CASES}
+        urls = {case: pages[numbers[case] - 1][0] for case in numbers}
+        urls["search"] = f"/widget/list?q={args.search}"
+        searched = fetch(client, urls["search"], headers)
+        found = {"rows": len(ROW.findall(searched)), "queue_rows": len(QUEUE_ROW.findall(searched))}
+        print(
+            f"{name}: the search for {args.search!r} lists {found['rows']} rows on its first "
+            f"page, {found['queue_rows']} of them the queue's"
+        )
         print(
             f"{name}: {len(pages)} pages cover all {walked:,} alive conversations of "
             f"ext. {TARGET_EXTENSION}, no row repeated"
@@ -282,7 +241,9 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
                 fetch(client, url, headers)
             counts[case] = len(statements)
             if args.explain:
-                print(f"\n{name} {case} (page {numbers[case]}): {len(statements)} statements")
+                print(
+                    f"\n{name} {case} (page {numbers.get(case, 1)}): {len(statements)} statements"
+                )
                 with app.app_context():
                     explain(statements)
         load_before = os.getloadavg()[0]
@@ -295,8 +256,8 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
                 "p95_ms": round(percentile(values, 0.95), 2),
                 "max_ms": round(max(values), 2),
                 "cpu_median_ms": round(statistics.median(cpu[case]), 2),
-                "page": numbers[case],
-                "rows": pages[numbers[case] - 1][1],
+                "page": numbers.get(case, 1),
+                "rows": pages[numbers[case] - 1][1] if case in numbers else found["rows"],
                 "statements": counts[case],
                 "requests": len(values),
             }
@@ -304,44 +265,12 @@ def run_database(name: str, url: str, args, root: Path) -> dict:
         result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         result["seed_seconds"] = round(seeded.seconds, 1)
         result["messages"] = seeded.messages
+        result["search_queue_rows"] = found["queue_rows"]
         return result
     finally:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-@contextmanager
-def postgres_schema():
-    """A fresh schema on the PostgreSQL server; yields its URL; dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
-
-
-def postgres_unreachable() -> str | None:
-    parsed = urlparse(POSTGRES_URL.replace("+psycopg", ""))
-    host, port = parsed.hostname or "127.0.0.1", parsed.port or 5432
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            pass
-    except OSError as exc:
-        return f"PostgreSQL is not reachable at {host}:{port} ({exc})"
-    engine = sa.create_engine(POSTGRES_URL)
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.OperationalError as exc:
-        return f"cannot connect to {POSTGRES_URL}: {str(exc.orig).strip()}"
-    finally:
-        engine.dispose()
 
 
 def print_table(results: dict) -> None:

@@ -26,6 +26,7 @@ from bench.inbox_people import (
     insert_rows,
     seed_people_and_contacts,
 )
+from bench.inbox_queue import queue_mailbox, seed_cases
 from widget.extensions import db
 from widget.inbox.ingest import participants_key, preview_text
 from widget.models import (
@@ -337,12 +338,19 @@ def _preview(row: dict, parts: list[dict]) -> str:
 
 
 def seed_mailboxes(
-    messages: int, conversations: int, other_share: float = 0.5, seed: int = 2
+    messages: int,
+    conversations: int,
+    other_share: float = 0.5,
+    seed: int = 2,
+    queue_share: float = 0.0,
 ) -> SeedSummary:
     """Seed the demo people plus ``messages`` over ``conversations`` for extension 101.
 
     Extensions 102-105 get ``other_share`` as much again between them, with the same
-    customers, so tenant filtering is exercised by every query.
+    customers, so tenant filtering is exercised by every query. With ``queue_share``, the
+    demo's "Support" queue (101, 102 and 103 are members) gets that share of 101's
+    figures as its own mailbox's text conversations, each with one case
+    (``bench.inbox_queue``).
     """
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -359,7 +367,12 @@ def seed_mailboxes(
         plans += seeder.plan(
             owner, colleagues, customers, int(conversations * share), int(messages * share)
         )
+    share = (int(conversations * queue_share), int(messages * queue_share))
+    queue, queue_plans = queue_mailbox(seeder, target, colleagues, customers, *share)
+    plans += queue_plans
     seeder.write(plans)
+    if queue is not None:
+        seed_cases(queue, queue_plans, extensions["102"], rng)
     _sync_sequences()
     db.session.commit()
     alive = db.session.scalar(

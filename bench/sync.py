@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
-from bench.inbox_list import postgres_schema, postgres_unreachable  # noqa: E402
+from bench.harness import postgres_schema, postgres_unreachable  # noqa: E402
 from fakes.ringcentral import FakeRingCentral  # noqa: E402
 from fakes.ringcentral.process import FakeRingCentralProcess  # noqa: E402
 from widget import create_app  # noqa: E402

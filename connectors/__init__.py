@@ -1,15 +1,6 @@
 """CRM connectors: the interface, the registry and the built-in integrations."""
 
-from connectors.base import (
-    RELATED_TO,
-    Connector,
-    CrmCredentials,
-    CrmSession,
-    LogResult,
-    MatchedRecord,
-    MessageLogWrite,
-    OAuthInfo,
-)
+from connectors.base import Connector
 from connectors.errors import (
     CrmAuthError,
     CrmError,
@@ -17,7 +8,9 @@ from connectors.errors import (
     CrmRetryableError,
     CrmValidationError,
 )
+from connectors.records import RELATED_TO, LogResult, MatchedRecord, MessageLogWrite
 from connectors.registry import available_connectors, get_connector, register
+from connectors.session import CrmCredentials, CrmSession, OAuthInfo
 
 __all__ = [
     "RELATED_TO",

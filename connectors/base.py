@@ -3,159 +3,30 @@
 Method names follow RingCentral App Connect's connector interface (in snake_case) so its
 connector authors feel at home. A connector is stateless between calls: everything about a
 user travels in the :class:`CrmSession` passed to each method, so one instance serves every
-user and thread.
+user and thread. What the methods exchange lives beside it: the session and credentials
+(``connectors.session``), records and activities (``connectors.records``), and the
+manifest's sign-in pages (``connectors.signin``).
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import functools
 import json
 import re
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
+from connectors import signin
 from connectors.errors import CrmError, CrmValidationError
+from connectors.records import RELATED_TO, LogFormat, LogResult, MatchedRecord, MessageLogWrite
+from connectors.session import CrmCredentials, CrmSession, OAuthInfo
+from connectors.signin import ApiKeyField, ConnectOption
 
 AuthType = Literal["oauth", "apiKey", "none"]
-LogFormat = Literal["text/plain", "text/html", "text/markdown"]
-MessageType = Literal["SMS", "MMS", "VoiceMail", "Fax", "Pager"]
-
-# The const of the contact-dependent "Related to" selection in every bundled manifest: a
-# connector lists its options under this key of ``MatchedRecord.additional_info``, and the
-# chosen one comes back as ``MessageLogWrite.related_to_id``.
-RELATED_TO = "relatedTo"
-
-
-@dataclass
-class CrmCredentials:
-    """What the app stores (encrypted) for one user's CRM connection.
-
-    Secrets are excluded from ``repr`` so credentials never leak into logs or tracebacks.
-    """
-
-    access_token: str = field(repr=False)
-    refresh_token: str | None = field(default=None, repr=False)
-    instance_url: str | None = None
-    token_type: str = "Bearer"  # noqa: S105 - a scheme name, not a secret
-    expires_at: dt.datetime | None = None
-    api_key: str | None = field(default=None, repr=False)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _ignore_credentials(_credentials: CrmCredentials) -> None:
-    return None
-
-
-@dataclass
-class CrmSession:
-    """One user's connection, passed to every data call.
-
-    ``on_credentials_changed`` is called right after a token refresh, before the original
-    request is retried, so the app can persist the new tokens even if a later step fails
-    (single-use refresh tokens would otherwise be lost).
-    """
-
-    credentials: CrmCredentials
-    on_credentials_changed: Callable[[CrmCredentials], None] = _ignore_credentials
-    config: Mapping[str, Any] = field(default_factory=dict)
-    user_timezone: str = "UTC"
-
-
-@dataclass
-class MatchedRecord:
-    """A CRM record matching a phone number.
-
-    ``additional_info`` is keyed by the manifest field ``const`` of contact-dependent
-    selections; each value is a list of ``{"const": id, "title": label}`` options.
-    """
-
-    id: str
-    name: str
-    type: str
-    phone: str | None = None
-    additional_info: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    updated_at: dt.datetime | None = None
-    created_at: dt.datetime | None = None
-    url: str | None = None
-
-
-@dataclass
-class MessageLogWrite:
-    """One CRM activity to create or update: a conversation-day for one contact.
-
-    ``body`` is already composed by Sidetalk in the connector's log format;
-    ``log_key`` is Sidetalk's idempotency key (e.g. ``"conv-123/2026-11-22/003xx"``).
-    """
-
-    log_key: str
-    subject: str
-    body: str
-    activity_date: dt.date
-    record: MatchedRecord
-    related_to_id: str | None = None
-    message_type: MessageType = "SMS"
-    direction: str | None = None
-    additional_submission: dict[str, Any] = field(default_factory=dict)
-    user_name: str | None = None
-
-
-@dataclass
-class LogResult:
-    """The CRM id of a created/updated activity and, when known, a link to open it."""
-
-    log_id: str
-    url: str | None = None
-
-
-@dataclass
-class OAuthInfo:
-    """Everything the app needs to run an OAuth 2 authorization-code flow."""
-
-    client_id: str
-    client_secret: str | None
-    authorize_url: str
-    token_url: str
-    scope: str = ""
-    redirect_uri: str | None = None
-    use_pkce: bool = True
-
-
-# Longest value accepted in an API-key sign-in form; real keys and URLs are far shorter.
-API_KEY_VALUE_MAX = 2000
-# The content entry whose value becomes ``CrmCredentials.api_key`` (App Connect's name).
-API_KEY_FIELD = "apiKey"
-# uiSchema fields of a sign-in page that are decoration, not inputs.
-_NOT_INPUTS = frozenset({"button", "typography"})
-
-
-@dataclass(frozen=True)
-class ApiKeyField:
-    """One value an API-key sign-in asks for, from ``auth.apiKey.page.content[]``."""
-
-    const: str
-    title: str
-    required: bool = False
-    secret: bool = False  # shown as a password field and never echoed back
-
-
-@dataclass(frozen=True)
-class ConnectOption:
-    """A choice the user makes before an OAuth sign-in starts (e.g. Clio's region).
-
-    The chosen values reach ``get_oauth_info`` and ``exchange_code`` in ``config`` and
-    are kept as the connection's settings, so every later session has them too.
-    """
-
-    const: str
-    title: str
-    choices: tuple[tuple[str, str], ...]  # (value, label)
-    default: str
 
 
 @functools.lru_cache(maxsize=32)
@@ -237,23 +108,7 @@ class Connector(ABC):
     def api_key_fields(self) -> list[ApiKeyField]:
         """Return the inputs of the manifest's API-key sign-in page (buttons and text left
         out), in page order; empty when the connector does not sign in with an API key."""
-        fields = []
-        for item in self._api_key_page().get("content") or []:
-            if not isinstance(item, dict) or not item.get("const"):
-                continue
-            ui = item.get("uiSchema") or {}
-            if ui.get("ui:field") in _NOT_INPUTS:
-                continue
-            const = str(item["const"])
-            fields.append(
-                ApiKeyField(
-                    const=const,
-                    title=str(item.get("title") or const),
-                    required=bool(item.get("required")),
-                    secret=ui.get("ui:widget") == "password" or const == API_KEY_FIELD,
-                )
-            )
-        return fields
+        return signin.api_key_fields(self._api_key_page())
 
     def api_key_warning(self) -> str | None:
         """Return the note the API-key sign-in page shows above its fields, if any."""
@@ -265,26 +120,9 @@ class Connector(ABC):
         return page
 
     def credentials_from_api_key(self, submitted: Mapping[str, Any]) -> CrmCredentials:
-        """Return the credentials of a submitted API-key sign-in form.
-
-        ``apiKey`` becomes ``api_key`` and every other field lands in ``extra``. Raises
-        ``CrmValidationError`` naming every missing, empty or overlong field (and stores
-        nothing: the caller has nothing to store).
-        """
-        values: dict[str, str] = {}
-        problems: dict[str, str] = {}
-        for spec in self.api_key_fields():
-            value = str(submitted.get(spec.const) or "").strip()
-            if len(value) > API_KEY_VALUE_MAX:
-                problems[spec.const] = f"{spec.title} is longer than {API_KEY_VALUE_MAX} characters"
-            elif not value and spec.required:
-                problems[spec.const] = f"{spec.title} is required"
-            elif value:
-                values[spec.const] = value
-        if problems:
-            raise CrmValidationError("; ".join(problems.values()) + ".", list(problems))
-        api_key = values.pop(API_KEY_FIELD, None)
-        return CrmCredentials(access_token="", api_key=api_key, extra=values)
+        """Return the credentials of a submitted API-key sign-in form; ``CrmValidationError``
+        naming every missing, empty or overlong field (``signin.credentials_from_api_key``)."""
+        return signin.credentials_from_api_key(self.api_key_fields(), submitted)
 
     def is_configured(self, config: Mapping[str, Any]) -> bool:
         """Return whether this server can sign users in (an OAuth client id is set)."""
@@ -304,17 +142,7 @@ class Connector(ABC):
     ) -> dict[str, str]:
         """Return the submitted connect choices, defaults filled in; ``CrmValidationError``
         naming each value that is not one of its option's choices (nothing is stored)."""
-        chosen: dict[str, str] = {}
-        problems: dict[str, str] = {}
-        for option in self.connect_options(config):
-            value = str(submitted.get(option.const) or option.default)
-            if value not in {choice for choice, _ in option.choices}:
-                problems[option.const] = f"{option.title} “{value[:40]}” is not one of the choices"
-            else:
-                chosen[option.const] = value
-        if problems:
-            raise CrmValidationError("; ".join(problems.values()) + ".", list(problems))
-        return chosen
+        return signin.connect_choices(self.connect_options(config), submitted)
 
     def get_oauth_info(self, config: Mapping[str, Any]) -> OAuthInfo:
         """Return the OAuth endpoints and client settings (OAuth connectors only)."""
@@ -328,20 +156,9 @@ class Connector(ABC):
         code_verifier: str | None = None,
     ) -> str:
         """Return the URL to open in the OAuth popup (with an S256 challenge when PKCE is on)."""
-        from authlib.integrations.requests_client import OAuth2Session
-
-        info = self.get_oauth_info(config)
-        use_pkce = info.use_pkce and code_verifier is not None
-        with OAuth2Session(
-            client_id=info.client_id,
-            scope=info.scope or None,
-            redirect_uri=redirect_uri,
-            code_challenge_method="S256" if use_pkce else None,
-        ) as oauth:
-            url, _ = oauth.create_authorization_url(
-                info.authorize_url, state=state, code_verifier=code_verifier if use_pkce else None
-            )
-        return str(url)
+        return signin.authorization_url(
+            self.get_oauth_info(config), redirect_uri, state, code_verifier
+        )
 
     def exchange_code(
         self,

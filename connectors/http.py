@@ -23,7 +23,6 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connectors import oauth as shared_oauth
-from connectors.base import CrmCredentials, CrmSession, OAuthInfo
 from connectors.errors import (
     CrmAuthError,
     CrmError,
@@ -32,6 +31,7 @@ from connectors.errors import (
     CrmValidationError,
 )
 from connectors.retry import parse_retry_after
+from connectors.session import CrmCredentials, CrmSession, OAuthInfo
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 
-from connectors.base import CrmCredentials, OAuthInfo
 from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
 from connectors.retry import parse_retry_after
+from connectors.session import CrmCredentials, OAuthInfo
 
 # Callers still holding the old refresh token reuse a finished refresh for this long; after
 # it they must have reloaded the credentials the refresh persisted.

@@ -15,9 +15,10 @@ from typing import Any, ClassVar, Protocol
 
 import requests
 
-from connectors.base import Connector, CrmCredentials, CrmSession, OAuthInfo
+from connectors.base import Connector
 from connectors.http import TokenRefresher
 from connectors.oauth import transport_error
+from connectors.session import CrmCredentials, CrmSession, OAuthInfo
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,10 @@ from dataclasses import replace
 
 import pytest
 
-from connectors.base import (
-    RELATED_TO,
-    Connector,
-    CrmCredentials,
-    CrmSession,
-    MatchedRecord,
-    MessageLogWrite,
-)
+from connectors.base import Connector
 from connectors.errors import CrmNotFound, CrmRetryableError, CrmValidationError
+from connectors.records import RELATED_TO, MatchedRecord, MessageLogWrite
+from connectors.session import CrmCredentials, CrmSession
 
 HOSTILE_TEXT = (
     "<script>alert('x')</script> Tom & \"Jerry\" **bold** _it_ [link](javascript:alert(1))"

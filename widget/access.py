@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 
 from widget.errors import Conflict, NotFound
 from widget.extensions import db
@@ -167,6 +167,42 @@ def crm_logs_readable_by(
         CrmActivity.crm_log_id == crm_log_id,
         activities_visible_to(actor),
     )
+
+
+def queue_mailboxes_of(actor: Extension) -> tuple[Mailbox, ...]:
+    """Return the mailboxes of the queues ``actor`` is a member of (one statement).
+
+    The sidebar's search reads them besides the actor's own; the list without a query
+    stays the actor's own mailbox (the Queue section lists the queues' cases)."""
+    ids = db.session.scalars(
+        select(Queue.extension_id)
+        .join(QueueMember, QueueMember.queue_id == Queue.id)
+        .where(QueueMember.extension_id == actor.id)
+        .order_by(Queue.extension_id)
+    )
+    return tuple(Mailbox(extension_id) for extension_id in ids)
+
+
+def conversations_searchable_by(
+    actor: Extension, queue_mailboxes: tuple[Mailbox, ...]
+) -> ColumnElement[bool]:
+    """Return the clause that keeps what ``actor``'s search may list: their own
+    conversations, and those of ``queue_mailboxes`` (``queue_mailboxes_of``) that a
+    queue they belong to has a case on, the rule ``may_read`` applies to one row.
+
+    The mailbox list comes first so both databases range over the list index per
+    mailbox; the case check only runs on a queue mailbox's rows."""
+    if not queue_mailboxes:
+        return conversations_visible_to(actor)
+    in_mailboxes = Conversation.extension_id.in_(
+        [actor.id, *(mailbox.extension_id for mailbox in queue_mailboxes)]
+    )
+    # Asked per row (through the case's conversation index), not as the list of every
+    # case of the queues, which would grow with them.
+    has_member_case = exists().where(
+        QueueConversation.conversation_id == Conversation.id, queue_member_clause(actor)
+    )
+    return and_(in_mailboxes, or_(conversations_visible_to(actor), has_member_case))
 
 
 def actor_params(actor: Extension) -> dict[str, Any]:

@@ -23,14 +23,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import (
-    RELATED_TO,
-    ConnectOption,
-    CrmSession,
-    LogResult,
-    MatchedRecord,
-    MessageLogWrite,
-)
 from connectors.bodies import fit_body
 from connectors.clio import api
 from connectors.clio.communications import (
@@ -45,6 +37,9 @@ from connectors.clio.communications import (
 from connectors.errors import CrmError, CrmValidationError
 from connectors.oauth_app import OAuthAppConnector, post_revocation
 from connectors.phones import stored_formats
+from connectors.records import RELATED_TO, LogResult, MatchedRecord, MessageLogWrite
+from connectors.session import CrmSession
+from connectors.signin import ConnectOption
 
 __all__ = ["ClioConnector"]
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import requests
 
-from connectors.base import CrmCredentials, CrmSession, OAuthInfo
 from connectors.errors import CrmAuthError, CrmValidationError
 from connectors.http import ApiClient, ErrorInfo, TokenRefresher, json_or_empty
 from connectors.oauth_app import AppSettings, app_fields
+from connectors.session import CrmCredentials, CrmSession, OAuthInfo
 
 CRM_NAME = "Clio"
 REGIONS = {

@@ -12,8 +12,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from connectors.base import RELATED_TO, MatchedRecord, MessageLogWrite
 from connectors.phones import same_number
+from connectors.records import RELATED_TO, MatchedRecord, MessageLogWrite
 
 SUBJECT_MAX = 255
 KEY_PROPERTY = "sidetalk_log_key"

@@ -23,13 +23,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import (
-    RELATED_TO,
-    CrmSession,
-    LogResult,
-    MatchedRecord,
-    MessageLogWrite,
-)
 from connectors.bodies import fit_body
 from connectors.errors import CrmError, CrmValidationError
 from connectors.hubspot import api
@@ -44,6 +37,8 @@ from connectors.hubspot.records import (
 )
 from connectors.oauth_app import OAuthAppConnector
 from connectors.phones import national_number
+from connectors.records import RELATED_TO, LogResult, MatchedRecord, MessageLogWrite
+from connectors.session import CrmSession
 
 __all__ = ["HubSpotConnector"]
 

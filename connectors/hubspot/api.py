@@ -16,11 +16,11 @@ from typing import Any
 
 import requests
 
-from connectors.base import CrmSession, OAuthInfo
 from connectors.errors import CrmNotFound, CrmValidationError
 from connectors.http import ApiClient, ErrorInfo, TokenRefresher, json_or_empty
 from connectors.oauth_app import AppSettings, app_fields
 from connectors.ratelimit import SlidingWindow
+from connectors.session import CrmSession, OAuthInfo
 
 CRM_NAME = "HubSpot"
 DEFAULT_API_URL = "https://api.hubapi.com"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from connectors.base import RELATED_TO, MatchedRecord
+from connectors.records import RELATED_TO, MatchedRecord
 
 # Contact properties read by the phone search: names, numbers, the primary company (id and
 # name come with the contact, so companies cost no extra call) and dates for the

@@ -21,13 +21,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from connectors.base import (
-    RELATED_TO,
-    CrmSession,
-    LogResult,
-    MatchedRecord,
-    MessageLogWrite,
-)
 from connectors.bodies import fit_body
 from connectors.errors import CrmError
 from connectors.oauth_app import OAuthAppConnector, post_revocation
@@ -42,6 +35,8 @@ from connectors.pipedrive.records import (
     person_records,
     related_options,
 )
+from connectors.records import RELATED_TO, LogResult, MatchedRecord, MessageLogWrite
+from connectors.session import CrmSession
 
 __all__ = ["PipedriveConnector"]
 

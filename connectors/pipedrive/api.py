@@ -19,11 +19,11 @@ from typing import Any
 
 import requests
 
-from connectors.base import CrmCredentials, CrmSession, OAuthInfo
 from connectors.errors import CrmAuthError, CrmRetryableError
 from connectors.http import ApiClient, ErrorInfo, TokenRefresher, json_or_empty
 from connectors.oauth_app import AppSettings, app_fields
 from connectors.retry import parse_retry_after
+from connectors.session import CrmCredentials, CrmSession, OAuthInfo
 
 CRM_NAME = "Pipedrive"
 DEFAULT_OAUTH_URL = "https://oauth.pipedrive.com"

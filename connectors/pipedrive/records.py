@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.base import RELATED_TO, MatchedRecord, MessageLogWrite
 from connectors.errors import CrmValidationError
 from connectors.phones import same_number
+from connectors.records import RELATED_TO, MatchedRecord, MessageLogWrite
 
 SUBJECT_MAX = 255
 # The public description holds Sidetalk's conversation-day key, so an activity written

@@ -25,19 +25,9 @@ from urllib.parse import quote
 
 import requests
 
-from connectors.base import (
-    RELATED_TO,
-    AuthType,
-    Connector,
-    CrmCredentials,
-    CrmSession,
-    LogFormat,
-    LogResult,
-    MatchedRecord,
-    MessageLogWrite,
-    OAuthInfo,
-)
+from connectors.base import AuthType, Connector
 from connectors.errors import CrmError, CrmValidationError
+from connectors.records import RELATED_TO, LogFormat, LogResult, MatchedRecord, MessageLogWrite
 from connectors.salesforce import oauth
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.contacts import contact_fields
@@ -69,6 +59,7 @@ from connectors.salesforce.tasks import (
     task_for_move,
     task_for_update,
 )
+from connectors.session import CrmCredentials, CrmSession, OAuthInfo
 
 __all__ = ["SalesforceConnector"]
 

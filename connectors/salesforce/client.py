@@ -15,7 +15,6 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from connectors.base import CrmSession
 from connectors.errors import CrmAuthError, CrmError
 from connectors.http import adopt_credentials, decode_json, pooled_http, send_refreshing_once
 from connectors.salesforce import oauth
@@ -26,6 +25,7 @@ from connectors.salesforce.responses import (
     transport_error,
 )
 from connectors.salesforce.settings import SalesforceSettings
+from connectors.session import CrmSession
 
 log = logging.getLogger(__name__)
 

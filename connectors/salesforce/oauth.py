@@ -19,10 +19,10 @@ from typing import Any
 import requests
 
 from connectors import oauth as shared
-from connectors.base import CrmCredentials, OAuthInfo
 from connectors.errors import CrmAuthError, CrmRetryableError
 from connectors.salesforce.responses import transport_error
 from connectors.salesforce.settings import SalesforceSettings
+from connectors.session import CrmCredentials, OAuthInfo
 
 log = logging.getLogger(__name__)
 

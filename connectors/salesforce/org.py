@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from connectors.base import CrmSession
 from connectors.salesforce.client import SalesforceClient
+from connectors.session import CrmSession
 
 ORG_KEY = "salesforce_org"
 PREFERRED_CLOSED_STATUS = "Completed"

@@ -21,9 +21,9 @@ from typing import Any
 
 import phonenumbers
 
-from connectors.base import MatchedRecord
 from connectors.errors import CrmError, CrmValidationError
 from connectors.phones import same_number
+from connectors.records import MatchedRecord
 
 # Reserved in a SOSL search term, even inside double quotes (SOSL reference, FIND).
 SOSL_RESERVED = frozenset("?&|!{}[]()^~*:\\\"'+-")

@@ -16,7 +16,7 @@ import hashlib
 import re
 from typing import Any
 
-from connectors.base import MessageLogWrite
+from connectors.records import MessageLogWrite
 from connectors.salesforce.org import OrgShape
 from connectors.salesforce.soql import soql_literal
 

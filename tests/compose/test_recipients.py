@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 
 from connectors import registry
-from connectors.base import Connector, CrmCredentials, CrmSession, MatchedRecord
+from connectors.base import Connector
+from connectors.records import MatchedRecord
+from connectors.session import CrmCredentials, CrmSession
 from tests.compose.conftest import compose, extension, messages_of
 from tests.helpers import html
 from widget.compose import recipients

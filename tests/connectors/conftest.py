@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from connectors.base import CrmCredentials, CrmSession
 from connectors.http import close_pooled_http
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.oauth import credentials_from_token
 from connectors.salesforce.org import describe_org, remember
+from connectors.session import CrmCredentials, CrmSession
 from fakes.salesforce import FakeSalesforce
 
 

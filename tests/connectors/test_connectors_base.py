@@ -8,10 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connectors.base import RELATED_TO, Connector, CrmCredentials, CrmSession
+from connectors.base import Connector
 from connectors.errors import CrmValidationError
+from connectors.records import RELATED_TO
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.settings import SalesforceSettings
+from connectors.session import CrmCredentials, CrmSession
 from widget.local_crm.connector import LocalConnector
 
 

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from connectors import registry
-from connectors.base import Connector, CrmSession, LogResult, MatchedRecord, MessageLogWrite
+from connectors.base import Connector
+from connectors.records import LogResult, MatchedRecord, MessageLogWrite
 from connectors.salesforce import SalesforceConnector
+from connectors.session import CrmSession
 
 
 class DummyConnector(Connector):

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from connectors.base import CrmCredentials, CrmSession, MessageLogWrite
+from connectors.records import MessageLogWrite
+from connectors.session import CrmCredentials, CrmSession
 from connectors.testing import ConnectorContract, FakeCrmControl
 from widget.extensions import db
 from widget.local_crm.connector import LocalConnector, record_ref

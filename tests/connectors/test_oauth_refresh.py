@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from connectors.base import CrmCredentials
 from connectors.errors import CrmAuthError, CrmRetryableError
 from connectors.oauth import SingleFlightRefresh, credentials_from_token
+from connectors.session import CrmCredentials
 
 THREADS = 8
 

@@ -229,3 +229,37 @@ def sf_world(sf_app, fake_sf) -> Iterator[tuple[World, dict[str, str]]]:
         }
         connect_salesforce(world.alice, fake_sf)
         yield world, ids
+
+
+def assert_moved_to(activity_id: int, record_id: str) -> None:
+    """A moved activity is written under ``record_id``, remembers no other record, and
+    every message it carries is logged under the new record."""
+    from sqlalchemy import select
+
+    from widget.models import CrmActivity, MessageLog
+
+    _db.session.expire_all()
+    moved = _db.session.get(CrmActivity, activity_id)
+    assert (moved.record_id, moved.state, moved.moved_from_record_id) == (
+        record_id,
+        "written",
+        None,
+    )
+    assert set(_db.session.scalars(select(MessageLog.record_id))) == {record_id}
+    assert set(_db.session.scalars(select(MessageLog.state))) == {"logged"}
+
+
+def without_re_parenting(monkeypatch) -> list[str]:
+    """Make the local CRM unable to re-parent a log (as most CRMs are); return the list
+    the ids of the logs it is then asked to delete are appended to."""
+    from widget.local_crm.connector import LocalConnector
+
+    monkeypatch.setattr(LocalConnector, "move_message_log", lambda *a: None)
+    deleted: list[str] = []
+    delete = LocalConnector.delete_message_log
+    monkeypatch.setattr(
+        LocalConnector,
+        "delete_message_log",
+        lambda self, session, log_id: deleted.append(log_id) or delete(self, session, log_id),
+    )
+    return deleted

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.base import CrmSession
 from connectors.clio.api import ClioSettings
 from connectors.hubspot.api import HubSpotSettings
 from connectors.pipedrive import PipedriveConnector
 from connectors.pipedrive.api import PipedriveSettings
+from connectors.session import CrmSession
 from fakes.clio import FakeClio
 from fakes.hubspot import FakeHubSpot
 from fakes.pipedrive import FakePipedrive

@@ -24,3 +24,15 @@ def support(queue_app):
 
     with queue_app.app_context():
         yield queue_named("Support")
+
+
+@pytest.fixture
+def crm(support):
+    """The Support queue, with the local CRM seeded (the customer is Jane Roe there)."""
+    from tests.queues.support import extension
+    from widget.extensions import db
+    from widget.local_crm.seed import seed_local_crm
+
+    seed_local_crm(extension("101").account)
+    db.session.commit()
+    return support

@@ -15,7 +15,7 @@ from flask import render_template
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
-from connectors.base import RELATED_TO, MatchedRecord
+from connectors.records import RELATED_TO, MatchedRecord
 from connectors.registry import get_connector
 from manifest import build_form
 from widget.crm_logging import panel

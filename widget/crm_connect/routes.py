@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from flask import make_response, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
-from connectors.base import API_KEY_VALUE_MAX
 from connectors.errors import CrmValidationError
+from connectors.signin import API_KEY_VALUE_MAX
 from widget import browser_binding, htmx_support
 from widget.auth.service import login_required
 from widget.crm_connect import bp, service

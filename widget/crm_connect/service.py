@@ -20,9 +20,10 @@ from datetime import timedelta
 from authlib.common.security import generate_token
 from sqlalchemy import delete, select
 
-from connectors.base import Connector, CrmSession
+from connectors.base import Connector
 from connectors.errors import CrmAuthError, CrmError, CrmValidationError
 from connectors.registry import available_connectors, get_connector
+from connectors.session import CrmSession
 from widget import browser_binding
 from widget.crm_logging import engine
 from widget.errors import Invalid, NotFound, Refused, Unavailable

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.base import RELATED_TO, MatchedRecord
 from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
+from connectors.records import RELATED_TO, MatchedRecord
 from widget.access import Mailbox, activities_visible_to, mailbox_of
 from widget.crm_logging import forms, intents, matching
 from widget.crm_logging.connections import RECONNECT_MESSAGE, connection_for, connector_session

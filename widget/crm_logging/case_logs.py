@@ -10,20 +10,23 @@ scheduled and ``writer`` does it with its crash-safe steps.
 Who writes it: the member who logged it first (by Log, or by auto-log when the case
 was claimed by someone with auto-log on) — their CRM connection writes every later
 update, whoever handles the case then. Once a case has an activity, every new message
-and every event (claim, transfer, note, resolve) brings it up to date.
+and every event (claim, transfer, note, resolve) brings it up to date. Messages the user
+left out at a Log (unchecked in the panel, ``selection``) stay out: the activity keeps
+the case's newest message at that Log (``chosen_through_message_id``), and updates add
+only newer ones.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 
-from connectors.base import MatchedRecord
 from connectors.errors import CrmError, CrmRetryableError
+from connectors.records import MatchedRecord
 from widget.access import conversation_to_reply, own_conversation
 from widget.crm_logging import forms, intents
 from widget.crm_logging.autolog import AutoLogger, carried_fields, decide
@@ -104,7 +107,7 @@ def case_activities(case_id: int) -> list[CrmActivity]:
     )
 
 
-def _find(case_id: int, record_id: str) -> CrmActivity | None:
+def case_activity(case_id: int, record_id: str) -> CrmActivity | None:
     return db.session.scalar(
         select(CrmActivity).where(
             CrmActivity.queue_conversation_id == case_id, CrmActivity.record_id == record_id
@@ -120,7 +123,7 @@ def _activity(
     fields: dict[str, Any],
 ) -> tuple[CrmActivity, bool]:
     """The case's activity for ``record`` and whether it was just made."""
-    found = _find(case.id, record.id)
+    found = case_activity(case.id, record.id)
     if found is not None:
         return found, False
     activity = intents.pending_activity(
@@ -132,7 +135,7 @@ def _activity(
         fields,
         case_id=case.id,
     )
-    return intents.insert_or_existing(activity, lambda: _find(case.id, record.id))
+    return intents.insert_or_existing(activity, lambda: case_activity(case.id, record.id))
 
 
 def record_case_intent(
@@ -145,11 +148,15 @@ def record_case_intent(
     additional_submission: dict[str, Any] | None = None,
     record_phone: str | None = None,
     from_user: bool = False,
+    skip_message_ids: Collection[int] = (),
 ) -> tuple[CrmActivity, bool]:
-    """Record that ``case`` (all its messages so far) belongs in its activity for
-    ``record``; return the activity and whether the CRM needs a write. The caller commits.
+    """Record that ``case`` (all its messages so far but ``skip_message_ids``) belongs in
+    its activity for ``record``; return the activity and whether the CRM needs a write.
+    The caller commits.
 
-    ``from_user`` (an explicit Log) replaces the stored fields and retries a failure.
+    ``from_user`` (an explicit Log) replaces the stored fields, retries a failure and
+    remembers the case's newest message: what it left out stays out of later updates
+    (``sync``), as a day's unchecked messages stay out of its log.
     """
     fields = {
         "related_to_id": related_to_id,
@@ -162,7 +169,11 @@ def record_case_intent(
         if new_fields != (activity.related_to_id, activity.additional_submission):
             activity.related_to_id, activity.additional_submission = new_fields
             changed = True
-    changed = intents.link(activity, [m.id for m in messages_of(case)]) > 0 or changed
+    message_ids = [m.id for m in messages_of(case)]
+    if from_user and message_ids:
+        activity.chosen_through_message_id = max(message_ids)
+    chosen = [i for i in message_ids if i not in set(skip_message_ids)]
+    changed = intents.link(activity, chosen) > 0 or changed
     retry = from_user and activity.state == ActivityState.FAILED
     if changed or retry:
         intents.bump(activity, reset_failure=from_user)
@@ -175,9 +186,13 @@ def preview(
     record: MatchedRecord,
     phone: str,
     log_format: str,
+    skip_message_ids: Collection[int] = (),
 ) -> str:
-    """The exact body logging ``case`` to ``record`` would write now."""
-    digest = build_case_digest(extension, case, messages_of(case), record.name, phone)
+    """The exact body logging ``case`` to ``record`` would write now, leaving out
+    ``skip_message_ids`` (a Log links every other message of the case)."""
+    skip = set(skip_message_ids)
+    messages = [m for m in messages_of(case) if m.id not in skip]
+    digest = build_case_digest(extension, case, messages, record.name, phone)
     return render(digest, log_format)
 
 
@@ -192,7 +207,9 @@ def sync(case_id: int) -> list[int]:
     if activities:
         message_ids = [m.id for m in messages_of(case)]
         for activity in activities:
-            intents.link(activity, message_ids)
+            # Only messages newer than the user's last choice: what they left out stays out.
+            chosen_through = activity.chosen_through_message_id or 0
+            intents.link(activity, [i for i in message_ids if i > chosen_through])
             # An event changes the body even without a new message: always bump.
             intents.bump(activity, reset_failure=False)
         db.session.commit()
@@ -260,6 +277,7 @@ def stale_cases(now: datetime, min_age: timedelta, limit: int = 200) -> list[int
     unlinked_message = exists().where(
         Message.conversation_id == case.conversation_id,
         Message.id >= case.first_message_id,
+        Message.id > func.coalesce(CrmActivity.chosen_through_message_id, 0),
         Message.created_at < before,
         ~exists().where(
             MessageLog.message_id == Message.id, MessageLog.record_id == CrmActivity.record_id

@@ -16,9 +16,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from connectors.base import Connector, CrmCredentials, CrmSession
+from connectors.base import Connector
 from connectors.errors import CrmAuthError, CrmError
 from connectors.registry import available_connectors, get_connector
+from connectors.session import CrmCredentials, CrmSession
 from widget.access import personal_to
 from widget.crm_logging import matching
 from widget.crm_logging.credentials import decrypt_credentials, encrypt_credentials

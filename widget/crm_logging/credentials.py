@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from connectors.base import CrmCredentials
+from connectors.session import CrmCredentials
 from widget.sealing import seal, unseal
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.base import Connector, MatchedRecord
+from connectors.base import Connector
+from connectors.records import MatchedRecord
 from widget.access import own_conversation
 from widget.crm_logging import case_logs, forms, intents, matching, selection
 from widget.crm_logging.autolog import BACKFILL_DAYS, account_policy
@@ -195,7 +196,9 @@ def compose_preview(
     case = case_logs.latest_case(conversation.id)
     if case is not None:  # a shared-inbox case is logged whole
         connector, _ = connector_session(connection_for(extension))
-        return case_logs.preview(extension, case, record, phone, connector.get_log_format_type())
+        return case_logs.preview(
+            extension, case, record, phone, connector.get_log_format_type(), skip_message_ids
+        )
     skip = set(skip_message_ids)
     by_day = {
         log_date: [
@@ -243,12 +246,6 @@ def log_conversation(
     _loggable(conversation)
     skip = set(skip_message_ids)
     case = case_logs.latest_case(conversation.id)
-    if case is not None and skip:
-        raise Invalid(
-            "A shared-inbox conversation is logged whole: every message, its history "
-            "and its notes.",
-            selection.FIELD,
-        )
     selection.check_skipped(extension, conversation, skip)
     connection = connection_for(extension)
     connector = connector_of(connection)
@@ -266,6 +263,7 @@ def log_conversation(
             additional_submission=submission,
             record_phone=phone,
             from_user=True,
+            skip_message_ids=skip,
         )
         return _commit_and_write(conversation, phone, record, [activity.id], dirty)
     days = selection.days_to_log(extension, conversation, record.id, day)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.base import RELATED_TO, Connector, MatchedRecord
+from connectors.base import Connector
+from connectors.records import RELATED_TO, MatchedRecord
 from manifest import FormField, additional_fields, build_form, validate_submission
 from widget.crm_logging.manifests import active_manifest as account_manifest
 from widget.errors import Invalid, Rejected

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import case, func, literal, select, update
 
-from connectors.base import MatchedRecord
+from connectors.records import MatchedRecord
 from widget.access import activities_visible_to, messages_visible_to
 from widget.crm_logging.grouping import day_bounds, group_by_day
 from widget.extensions import db

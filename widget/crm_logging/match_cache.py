@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import redis
 
-from connectors.base import MatchedRecord
+from connectors.records import MatchedRecord
 
 log = logging.getLogger(__name__)
 

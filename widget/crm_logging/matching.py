@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
 
-from connectors.base import MatchedRecord
+from connectors.records import MatchedRecord
 from widget.crm_logging.match_cache import LocalMatchStore, MatchStore, RedisMatchStore
 from widget.models import ConflictPolicy
 

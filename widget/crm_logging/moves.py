@@ -7,15 +7,19 @@ revision is bumped. Only then is the CRM told (``writer``): re-parented in one c
 where the CRM allows it (Salesforce, the local CRM), else deleted and created again. Each
 step is committed before the next CRM call, so a crash anywhere leaves one activity in
 the CRM, under the new record once the write completes.
+
+A shared-inbox case's one activity moves the same way: its CRM key names the case and
+the record (``CrmActivity.key_for_record``), and it collides with the case's activity
+for the new record rather than a day's.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from connectors.base import RELATED_TO
+from connectors.records import RELATED_TO
 from widget.access import activities_visible_to
-from widget.crm_logging import intents
+from widget.crm_logging import case_logs, intents
 from widget.crm_logging.case_logs import check_may_log
 from widget.crm_logging.connections import connection_for, connector_of
 from widget.crm_logging.engine import (
@@ -55,14 +59,14 @@ def move_activity(
     )
     if activity is None:
         raise NotFound("That logged day does not exist.")
-    if activity.queue_conversation_id is not None:
-        # Its CRM key names the case, not a day: moving it is not built yet (README).
-        raise Invalid("A shared-inbox conversation's log cannot be moved yet.", "record_id")
+    # A shared-inbox case's one activity moves the same way: its CRM key names the case
+    # and the record (``CrmActivity.key_for_record``), so the writer finds the old log.
+    what = "This day" if activity.queue_conversation_id is None else "This conversation"
     if activity.record_id == record_id:
-        raise Invalid(f"This day is already logged to {activity.record_name}.", "record_id")
+        raise Invalid(f"{what} is already logged to {activity.record_name}.", "record_id")
     connection = connection_for(extension)
     if connection.connector_id != activity.connector_id:
-        raise Conflict("This day was logged to another CRM than the one connected now.")
+        raise Conflict(f"{what} was logged to another CRM than the one connected now.")
     phone, record = offered_record(extension, conversation, record_id)
     submission = {
         k: v for k, v in (activity.additional_submission or {}).items() if k != RELATED_TO
@@ -72,8 +76,8 @@ def move_activity(
     submission, related = checked_fields(
         extension, connector_of(connection), record, submission, related_to_id
     )
-    if intents.find_activity(extension, conversation, activity.log_date, record.id):
-        raise Conflict(f"This day is already logged to {record.name}; open that log instead.")
+    if _logged_to(extension, conversation, activity, record.id):
+        raise Conflict(f"{what} is already logged to {record.name}; open that log instead.")
     if activity.moved_from_record_id is None and activity.crm_log_id is not None:
         activity.moved_from_record_id = activity.record_id  # the CRM's record until told
     elif activity.moved_from_record_id is None and activity.create_started_at is not None:
@@ -97,3 +101,13 @@ def move_activity(
 
     write_crm_activity(activity.id)  # a person is waiting: no coalescing delay
     return LogOutcome([activity.id], overall_state([activity.id]))
+
+
+def _logged_to(
+    extension: Extension, conversation: Conversation, activity: CrmActivity, record_id: str
+) -> CrmActivity | None:
+    """The activity the moved one would collide with: the same day's (or, for a case,
+    the same case's) activity for ``record_id``."""
+    if activity.queue_conversation_id is not None:
+        return case_logs.case_activity(activity.queue_conversation_id, record_id)
+    return intents.find_activity(extension, conversation, activity.log_date, record_id)

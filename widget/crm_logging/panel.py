@@ -14,8 +14,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from connectors.base import RELATED_TO, Connector, MatchedRecord
+from connectors.base import Connector
 from connectors.errors import CrmAuthError, CrmError, CrmRetryableError
+from connectors.records import RELATED_TO, MatchedRecord
 from manifest import FormField, build_form, validate_submission
 from widget.crm_logging import engine, manifests, selection
 from widget.crm_logging.connections import connector_of
@@ -112,6 +113,7 @@ class ActivityView:
     last_error: str | None
     record_url: str | None
     log_url: str | None
+    is_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,7 @@ def log_status(extension: Extension, conversation: Conversation, crm: CrmView) -
                 last_error=activity.last_error,
                 record_url=fill_url(crm.platform.get("contactPageUrl"), crm.base_url, values),
                 log_url=_activity_url(crm, values, activity.crm_log_url),
+                is_case=activity.is_case,
             )
         )
     return StatusView(views, bool(status.needs_decision), status.failed_error)

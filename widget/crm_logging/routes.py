@@ -164,7 +164,13 @@ def log_conversation(extension, conversation_id: int):
             context["record_error"] = refused.message
         return _fragment(LOG_PAGE, "log_panel", context, refused.status)
     context["status"] = panel.log_status(extension, conversation, built.crm)
-    return _fragment(LOG_PAGE, "log_panel", context)
+    return _logged(_fragment(LOG_PAGE, "log_panel", context))
+
+
+def _logged(response):
+    """The panel after a Log or a move, shown from its top: the logged mark is there, and
+    the button pressed may be far below it (a long list of messages to choose)."""
+    return htmx_support.retarget(response, "#log-panel", swap="outerHTML show:#log-panel:top")
 
 
 @bp.post("/widget/crm/conversations/<int:conversation_id>/log/activities/<int:activity_id>/move")
@@ -182,7 +188,7 @@ def move_log(extension, conversation_id: int, activity_id: int):
         return _fragment(LOG_PAGE, "log_panel", context, refused.status)
     # The panel now has the record the day moved to chosen.
     context = _panel_context(extension, conversation, request.form.get("record_id"))
-    return _fragment(LOG_PAGE, "log_panel", context)
+    return _logged(_fragment(LOG_PAGE, "log_panel", context))
 
 
 def _status_response(extension, conversation):

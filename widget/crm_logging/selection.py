@@ -1,5 +1,9 @@
 """Which messages a Log writes: every one by default, minus those the user unchecked.
 
+A shared-inbox case is one activity for its whole life: its panel lists the case's
+messages (newest ``MAX_LISTED``), and what the user leaves out stays out of the later
+updates (``case_logs``).
+
 The Log panel lists the messages of the days a Log would write (the days not yet logged
 to the chosen record, else the latest day), each with a checkbox, checked. The form
 sends the listed ids and the checked ones; the difference is what to leave out. Leaving
@@ -16,7 +20,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from widget.access import messages_visible_to
-from widget.crm_logging import intents
+from widget.crm_logging import case_logs, intents
 from widget.crm_logging.grouping import day_bounds, group_by_day, local_day
 from widget.errors import Invalid
 from widget.extensions import db
@@ -69,6 +73,11 @@ def messages_to_choose(
     Two queries, however many days: the newest messages from the first day's start to
     the last day's end, and which of them are logged to the record.
     """
+    case = case_logs.latest_case(conversation.id)
+    if case is not None:
+        alive = [m for m in case_logs.messages_of(case) if m.availability == Availability.ALIVE]
+        newest = sorted(alive, key=lambda m: (m.created_at, m.id), reverse=True)[:MAX_LISTED]
+        return _listed(extension, newest, record_id)
     days = set(days_to_log(extension, conversation, record_id))
     if not days:
         return []
@@ -86,7 +95,20 @@ def messages_to_choose(
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(MAX_LISTED)
     ).all()
-    by_day = {d: ms for d, ms in group_by_day(extension, newest).items() if d in days}
+    return _listed(extension, newest, record_id, days)
+
+
+def _listed(
+    extension: Extension,
+    newest: Iterable[Message],
+    record_id: str,
+    days: Collection[date] | None = None,
+) -> list[DayMessages]:
+    """``newest`` by day (only ``days`` when given), each marked when it is logged to
+    ``record_id`` already (one query)."""
+    by_day = {
+        d: ms for d, ms in group_by_day(extension, newest).items() if days is None or d in days
+    }
     shown = [m.id for messages in by_day.values() for m in messages]
     logged = set(
         db.session.scalars(
@@ -119,8 +141,17 @@ def skipped_ids(listed: Iterable[str], checked: Iterable[str]) -> set[int]:
 def check_skipped(
     extension: Extension, conversation: Conversation, skipped: Collection[int]
 ) -> None:
-    """Raise ``Invalid`` unless every skipped id is a message of this conversation."""
+    """Raise ``Invalid`` unless every skipped id is a message of this conversation (of
+    its latest case, for a shared inbox's, which also keeps at least one message)."""
     if not skipped:
+        return
+    case = case_logs.latest_case(conversation.id)
+    if case is not None:
+        message_ids = {m.id for m in case_logs.messages_of(case)}
+        if not set(skipped) <= message_ids:
+            raise Invalid("Some of the listed messages are not part of this conversation.", FIELD)
+        if not message_ids - set(skipped):
+            raise Invalid("Choose at least one message to log.", FIELD)
         return
     found = db.session.scalar(
         select(func.count(Message.id)).where(

@@ -36,6 +36,8 @@ class ActivityStatus:
     crm_log_url: str | None
     state: str
     last_error: str | None
+    # A shared-inbox case's one activity (not a day's).
+    is_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def log_status(extension: Extension, conversation: Conversation) -> LogStatus:
             crm_log_url=a.crm_log_url,
             state=ActivityState(a.state).value,
             last_error=a.last_error,
+            is_case=a.queue_conversation_id is not None,
         )
         for a in activities
     ]

@@ -31,9 +31,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import case, select, update
 
-from connectors.base import Connector, CrmSession, LogResult, MatchedRecord, MessageLogWrite
+from connectors.base import Connector
 from connectors.errors import CrmAuthError, CrmError, CrmNotFound, CrmRetryableError
+from connectors.records import LogResult, MatchedRecord, MessageLogWrite
 from connectors.retry import backoff_delay
+from connectors.session import CrmSession
 from widget.crm_logging.case_digest import build_case_digest
 from widget.crm_logging.connections import RECONNECT_MESSAGE, connection_for, connector_session
 from widget.crm_logging.digest import clean_text, render
@@ -50,7 +52,6 @@ from widget.models import (
     MessageLogState,
     QueueConversation,
 )
-from widget.models.crm import log_key
 from widget.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -239,9 +240,7 @@ def _write_claimed(activity: CrmActivity, token: str) -> WriteOutcome:
         if log_id is not None:
             moving = False  # created under the new record already: nothing to move
         elif moving:  # or created under the record the user moved the day from
-            old_key = log_key(
-                activity.conversation_id, activity.log_date, str(activity.moved_from_record_id)
-            )
+            old_key = activity.key_for_record(str(activity.moved_from_record_id))
             log_id = connector.find_message_log(session, old_key)
         if log_id is not None:
             _set(activity.id, token, crm_log_id=log_id)

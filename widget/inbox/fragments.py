@@ -50,7 +50,7 @@ def list_context(extension: Extension, flt: ListFilter, before: str | None = Non
     page = list_conversations(extension, flt, before, current_app.config["PAGE_SIZE"])
     rows = row_views(extension, page.rows)
     if flt.query:
-        marked = snippets(extension, page.rows, flt.query)
+        marked = snippets(extension, page.rows, flt.query, page.queue_mailboxes)
         rows = [replace(r, snippet=marked.get(r.conversation.id)) for r in rows]
     return {
         "extension": extension,

@@ -11,8 +11,9 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
-from widget.access import actor_params, messages_visible_to
+from widget.access import actor_params, messages_visible_to, queue_member_clause
 from widget.contacts.service import names_for
 from widget.extensions import db
 from widget.models import (
@@ -24,6 +25,8 @@ from widget.models import (
     Extension,
     Message,
     MessageStatus,
+    Queue,
+    QueueConversation,
 )
 from widget.models.queries import dialect_name, one_of
 from widget.phone import display
@@ -37,6 +40,16 @@ CHANNEL_ICONS = {
 
 
 @dataclass(frozen=True)
+class QueueMark:
+    """What a list row of a queue's conversation (found by a search) says of it."""
+
+    case_id: int
+    queue_name: str
+    # "Waiting", "Claimed by you", "Claimed by NAME" or "Resolved".
+    state: str
+
+
+@dataclass(frozen=True)
 class RowView:
     conversation: Conversation
     title: str
@@ -47,6 +60,8 @@ class RowView:
     # A search result found by its text: the matching words, marked (escaped markup).
     snippet: Markup | None = None
     failed: bool = False  # its newest message is one of ours that did not go
+    # A conversation of one of the viewer's queues: its queue and claim state.
+    queue: QueueMark | None = None
 
 
 # Formatting parses the number with phonenumbers (the costliest step of a list row);
@@ -211,6 +226,43 @@ def _failed_newest(conversations: list[Conversation]) -> set[int]:
     )
 
 
+def _queue_marks(viewer: Extension, conversations: list[Conversation]) -> dict[int, QueueMark]:
+    """The queue and claim state of each row outside ``viewer``'s own mailbox: the
+    latest case on it in a queue they belong to (one statement; none for own rows)."""
+    ids = sorted(c.id for c in conversations if c.extension_id != viewer.id)
+    if not ids:
+        return {}
+    claimer = aliased(Extension)
+    rows = db.session.execute(
+        select(
+            QueueConversation.conversation_id,
+            QueueConversation.id,
+            Queue.name,
+            QueueConversation.claimed_by_id,
+            claimer.name,
+            QueueConversation.resolved_at,
+        )
+        .join(Queue, Queue.id == QueueConversation.queue_id)
+        .outerjoin(claimer, claimer.id == QueueConversation.claimed_by_id)
+        .where(QueueConversation.conversation_id.in_(ids), queue_member_clause(viewer))
+        .order_by(QueueConversation.id.desc())
+    )
+    marks: dict[int, QueueMark] = {}
+    for conversation_id, case_id, queue_name, holder_id, holder, resolved_at in rows:
+        if conversation_id in marks:
+            continue
+        if resolved_at is not None:
+            state = "Resolved"
+        elif holder_id is None:
+            state = "Waiting"
+        elif holder_id == viewer.id:
+            state = "Claimed by you"
+        else:
+            state = f"Claimed by {holder}"
+        marks[conversation_id] = QueueMark(case_id, queue_name, state)
+    return marks
+
+
 def row_views(
     extension: Extension, conversations: Iterable[Conversation], names: dict | None = None
 ) -> list[RowView]:
@@ -223,6 +275,7 @@ def row_views(
         names = names_for(extension, {a for c in conversations for a in c.addresses})
     latest = _latest_media(extension, conversations)
     failed = _failed_newest(conversations)
+    marks = _queue_marks(extension, conversations)
     views = []
     for conversation in conversations:
         icon, label = CHANNEL_ICONS[Channel(conversation.channel)]
@@ -237,6 +290,7 @@ def row_views(
                 audio_url=link if part and part.kind == "AudioRecording" else None,
                 document_url=link if part and part.kind == "RenderedDocument" else None,
                 failed=conversation.id in failed,
+                queue=marks.get(conversation.id),
             )
         )
     return views

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, literal_column, or_, select, text
+from sqlalchemy import bindparam, func, literal_column, or_, select, text, union_all
 
-from widget.access import messages_visible_to
+from widget.access import Mailbox, messages_visible_to
 from widget.contacts.service import escape_like
 from widget.extensions import db
 from widget.models import Availability, Conversation, Extension, Message
@@ -70,6 +70,19 @@ def matching(actor: Extension, query: str) -> list:
     return matching_where(messages_visible_to(actor), query)
 
 
+def _matching_in_each(actor: Extension, query: str, queue_mailboxes, column, *extra):
+    """``column`` of the matching messages of ``actor``'s mailbox and of each of
+    ``queue_mailboxes`` (their queues'), one leg per mailbox: each leg keeps the one
+    mailbox's plan (its index walked for the index's matches), which an ``IN`` list of
+    mailboxes loses on SQLite (it walks every alive message instead)."""
+    legs = [select(column).where(*matching(actor, query), *extra)]
+    legs += [
+        select(column).where(*matching_where(mailbox.where(Message), query), *extra)
+        for mailbox in queue_mailboxes
+    ]
+    return legs[0] if len(legs) == 1 else union_all(*legs)
+
+
 def matching_where(visible, query: str) -> list:
     """Conditions on ``Message``: alive messages kept by ``visible`` matching ``query``
     (a queue searches its own mailbox with this).
@@ -87,9 +100,12 @@ def matching_where(visible, query: str) -> list:
     return conditions
 
 
-def text_condition(actor: Extension, query: str):
-    """Conversations holding a message that matches ``query``."""
-    return Conversation.id.in_(select(Message.conversation_id).where(*matching(actor, query)))
+def text_condition(actor: Extension, query: str, queue_mailboxes: tuple[Mailbox, ...] = ()):
+    """Conversations holding a message that matches ``query``: ``actor``'s own, and
+    those of ``queue_mailboxes`` (``widget.access.queue_mailboxes_of``)."""
+    return Conversation.id.in_(
+        _matching_in_each(actor, query, queue_mailboxes, Message.conversation_id)
+    )
 
 
 def highlight(source: str, words: list[str]) -> Markup:
@@ -119,16 +135,25 @@ def highlight(source: str, words: list[str]) -> Markup:
 
 
 def snippets(
-    actor: Extension, conversations: Iterable[Conversation], query: str
+    actor: Extension,
+    conversations: Iterable[Conversation],
+    query: str,
+    queue_mailboxes: tuple[Mailbox, ...] = (),
 ) -> dict[int, Markup]:
     """For each conversation found by its text, its newest matching message, marked."""
     words = query_words(query)
     ids = [c.id for c in conversations]
     if not query.strip() or not ids:
         return {}
+    on_page = Message.conversation_id.in_(ids)
+    if queue_mailboxes:
+        found_ids = _matching_in_each(actor, query, queue_mailboxes, Message.id, on_page)
+        wanted = [Message.id.in_(found_ids)]
+    else:
+        wanted = [*matching(actor, query), on_page]
     rows = db.session.execute(
         select(Message.conversation_id, Message.subject, Message.transcription)
-        .where(*matching(actor, query), Message.conversation_id.in_(ids))
+        .where(*wanted)
         .order_by(Message.conversation_id, Message.created_at.desc(), Message.id.desc())
         .limit(len(ids) * 20)
     )

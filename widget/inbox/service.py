@@ -14,7 +14,14 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 
-from widget.access import actor_params, conversations_visible_to, messages_visible_to
+from widget.access import (
+    Mailbox,
+    actor_params,
+    conversations_searchable_by,
+    conversations_visible_to,
+    messages_visible_to,
+    queue_mailboxes_of,
+)
 from widget.contacts.service import addresses_matching, escape_like
 from widget.errors import Invalid
 from widget.extensions import db
@@ -63,6 +70,8 @@ class ListFilter:
 class Page:
     rows: list[Conversation]
     next_cursor: str | None
+    # A search reads the mailboxes of the actor's queues too: their rows are marked.
+    queue_mailboxes: tuple[Mailbox, ...] = ()
 
 
 def encode_cursor(moment: datetime, row_id: int) -> str:
@@ -97,11 +106,11 @@ def after_cursor(time_column, id_column, moment: datetime, row_id: int):
     )
 
 
-def _search_condition(actor: Extension, query: str):
+def _search_condition(actor: Extension, query: str, queue_mailboxes: tuple[Mailbox, ...]):
     pattern = f"%{escape_like(query)}%"
     conditions = [Conversation.title.ilike(pattern, escape="\\")]
     # Message text and voicemail transcriptions, all history, through the index.
-    conditions.append(text_condition(actor, query))
+    conditions.append(text_condition(actor, query, queue_mailboxes))
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 3:
         conditions.append(Conversation.participants.like(f"%{digits}%"))
@@ -117,10 +126,14 @@ def list_conversations(
 
     Keyset pagination on (last_message_at, id): the cost of a page does not depend on
     its depth, and rows arriving meanwhile never shift or repeat the next page.
+
+    A search (not in the Deleted view: a queue's shared copy is never deleted by one
+    member) also finds the conversations of the actor's queues.
     """
     alive = Conversation.availability == Availability.ALIVE
+    queue_mailboxes = queue_mailboxes_of(actor) if flt.query and not flt.deleted else ()
     stmt = select(Conversation).where(
-        conversations_visible_to(actor),
+        conversations_searchable_by(actor, queue_mailboxes),
         _has_restorable_messages() if flt.deleted else alive,
     )
     if flt.tab != "all":
@@ -128,7 +141,7 @@ def list_conversations(
     if flt.unread_only:
         stmt = stmt.where(Conversation.unread_count > 0)
     if flt.query:
-        stmt = stmt.where(_search_condition(actor, flt.query))
+        stmt = stmt.where(_search_condition(actor, flt.query, queue_mailboxes))
     if before:
         moment, row_id = decode_cursor(before)
         stmt = stmt.where(
@@ -140,7 +153,7 @@ def list_conversations(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].id)
-    return Page(rows=rows, next_cursor=next_cursor)
+    return Page(rows=rows, next_cursor=next_cursor, queue_mailboxes=queue_mailboxes)
 
 
 def restorable_since() -> datetime:

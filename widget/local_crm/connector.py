@@ -19,17 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.base import (
-    RELATED_TO,
-    AuthType,
-    Connector,
-    CrmSession,
-    LogFormat,
-    LogResult,
-    MatchedRecord,
-    MessageLogWrite,
-)
+from connectors.base import AuthType, Connector
 from connectors.errors import CrmNotFound, CrmValidationError
+from connectors.records import RELATED_TO, LogFormat, LogResult, MatchedRecord, MessageLogWrite
+from connectors.session import CrmSession
 from widget.extensions import db
 from widget.inputs import parse_id
 from widget.local_crm.models import (

@@ -170,6 +170,10 @@ class CrmActivity(db.Model):
     # The record the CRM still has this activity under, after the user moved it to
     # ``record_id`` ("re-associate"); cleared once the CRM is told.
     moved_from_record_id: Mapped[str | None] = mapped_column(String(64))
+    # A case's activity: the newest message of the case when the user last logged it
+    # from the panel. Every message up to it is in the log or was left out (unchecked)
+    # on purpose; later updates add only newer messages, so the choice stays.
+    chosen_through_message_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -178,10 +182,15 @@ class CrmActivity(db.Model):
 
     @property
     def log_key(self) -> str:
-        """Sidetalk's idempotency key for the CRM (see connectors.base.MessageLogWrite)."""
+        """Sidetalk's idempotency key for the CRM (see connectors.records.MessageLogWrite)."""
+        return self.key_for_record(self.record_id)
+
+    def key_for_record(self, record_id: str) -> str:
+        """The key this activity has (or had) under ``record_id``: a move finds the CRM's
+        log under the record it came from with it."""
         if self.queue_conversation_id is not None:
-            return case_log_key(self.queue_conversation_id, self.log_date, self.record_id)
-        return log_key(self.conversation_id, self.log_date, self.record_id)
+            return case_log_key(self.queue_conversation_id, self.log_date, record_id)
+        return log_key(self.conversation_id, self.log_date, record_id)
 
 
 def log_key(conversation_id: int, log_date: date, record_id: str) -> str:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from connectors.base import CrmSession
 from connectors.clio import ClioConnector
 from connectors.clio.api import ClioSettings
 from connectors.http import close_pooled_http
+from connectors.session import CrmSession
 from fakes.clio import FakeClio
 from tests.connectors.conftest import CredentialRecorder
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connectors.base import CrmSession
 from connectors.clio.api import ClioSettings
 from connectors.clio.communications import etags
 from connectors.errors import CrmValidationError
+from connectors.session import CrmSession
 from connectors.testing import log_write
 from fakes.clio import FakeClio
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from connectors.base import CrmSession
 from connectors.http import close_pooled_http
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.api import HubSpotSettings
+from connectors.session import CrmSession
 from fakes.hubspot import FakeHubSpot
 from tests.connectors.conftest import CredentialRecorder
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from connectors.base import CrmSession
 from connectors.http import close_pooled_http
 from connectors.pipedrive import PipedriveConnector
 from connectors.pipedrive.api import PipedriveSettings
+from connectors.session import CrmSession
 from fakes.pipedrive import FakePipedrive
 from tests.connectors.conftest import CredentialRecorder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import MessageLogWrite
+from connectors.records import MessageLogWrite
 from connectors.salesforce import SalesforceConnector
 from connectors.testing import ConnectorContract, FakeCrmControl
 from fakes.salesforce import FakeSalesforce

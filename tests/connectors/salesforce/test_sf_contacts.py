@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import CrmSession
 from connectors.errors import CrmValidationError
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.contacts import contact_fields, split_name
+from connectors.session import CrmSession
 from fakes.salesforce import FakeSalesforce
 
 

@@ -12,8 +12,8 @@ import socket
 import pytest
 import requests
 
-from connectors.base import CrmSession, MatchedRecord, MessageLogWrite
 from connectors.errors import CrmNotFound, CrmRetryableError, CrmValidationError
+from connectors.records import MatchedRecord, MessageLogWrite
 from connectors.retry import call_with_retries
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.responses import (
@@ -22,6 +22,7 @@ from connectors.salesforce.responses import (
     parse_limit_info,
     parse_retry_after,
 )
+from connectors.session import CrmSession
 from fakes.salesforce import FakeSalesforce
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from connectors.base import CrmCredentials, CrmSession, MatchedRecord, MessageLogWrite
 from connectors.errors import CrmValidationError
 from connectors.http import close_pooled_http
+from connectors.records import MatchedRecord, MessageLogWrite
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.oauth import credentials_from_token
 from connectors.salesforce.org import ORG_KEY, OrgShape, describe_org
 from connectors.salesforce.tasks import KEY_LINE_PREFIX
+from connectors.session import CrmCredentials, CrmSession
 from fakes.salesforce import FakeSalesforce
 from fakes.salesforce import ids as sf_ids
 from fakes.salesforce.sosl import phone_term_matches

@@ -10,12 +10,12 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 
-from connectors.base import CrmSession
 from connectors.errors import CrmAuthError, CrmRetryableError
 from connectors.http import close_pooled_http
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.oauth import check_signature, credentials_from_token
 from connectors.salesforce.settings import SalesforceSettings
+from connectors.session import CrmSession
 from fakes.salesforce import FakeSalesforce
 
 REDIRECT = "https://sidetalk.example/oauth/salesforce/callback"

@@ -11,7 +11,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 
-from connectors.base import RELATED_TO
+from connectors.records import RELATED_TO
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.org import org_shape
 from connectors.salesforce.search import (

@@ -7,7 +7,6 @@ from urllib.parse import unquote
 
 import pytest
 
-from connectors.base import CrmSession
 from connectors.errors import CrmValidationError
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.client import SalesforceClient
@@ -19,6 +18,7 @@ from connectors.salesforce.search import (
     search_records,
     to_hits,
 )
+from connectors.session import CrmSession
 from fakes.salesforce import FakeSalesforce, conformance_dir
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from connectors.base import CrmSession, MatchedRecord, MessageLogWrite
 from connectors.errors import CrmNotFound, CrmValidationError
+from connectors.records import MatchedRecord, MessageLogWrite
 from connectors.salesforce import SalesforceConnector
 from connectors.salesforce.tasks import (
     DESCRIPTION_MAX,
@@ -16,6 +16,7 @@ from connectors.salesforce.tasks import (
     truncate_description,
     utf16_len,
 )
+from connectors.session import CrmSession
 from fakes.salesforce import FakeSalesforce
 
 DAY = dt.date(2026, 11, 22)

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from connectors.base import CrmCredentials, CrmSession, MatchedRecord, MessageLogWrite
 from connectors.errors import CrmNotFound, CrmValidationError
+from connectors.records import MatchedRecord, MessageLogWrite
 from connectors.registry import get_connector
+from connectors.session import CrmCredentials, CrmSession
 from tests.crm.conftest import ACME, JANE, NOON_UTC, OLIVER, PRIYA, SAM, deliver
 from widget.crm_logging import engine, tasks, writer
 from widget.errors import DomainError

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from connectors.base import CrmCredentials
 from connectors.errors import CrmAuthError
+from connectors.session import CrmCredentials
 from tests.crm.conftest import JANE, connect_salesforce
 from widget.crm_logging import engine
 from widget.crm_logging.credentials import decrypt_credentials, encrypt_credentials

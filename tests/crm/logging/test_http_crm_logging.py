@@ -60,7 +60,7 @@ def test_manual_log_with_related_to(crm_world, crm, fake):
     world, jane, related = crm_world
     [record] = engine.find_records(world.alice, JANE)
     assert record.id == jane
-    from connectors.base import RELATED_TO
+    from connectors.records import RELATED_TO
 
     assert related in {o["const"] for o in record.additional_info[RELATED_TO]}
     conversation = _conversation(deliver(world.alice, JANE, "Renewal?", NOON_UTC))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from connectors.base import MatchedRecord
 from connectors.errors import CrmRetryableError
+from connectors.records import MatchedRecord
 from tests.conftest import make_app
 from widget.crm_logging import matching
 from widget.crm_logging.match_cache import from_json, to_json

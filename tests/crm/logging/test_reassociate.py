@@ -6,13 +6,20 @@ import pytest
 from sqlalchemy import select
 
 from connectors.errors import CrmRetryableError
-from tests.crm.conftest import NOON_UTC, PRIYA, SAM, deliver
+from tests.crm.conftest import (
+    NOON_UTC,
+    PRIYA,
+    SAM,
+    assert_moved_to,
+    deliver,
+    without_re_parenting,
+)
 from widget.crm_logging import engine, moves, tasks, writer
 from widget.errors import Conflict, Invalid, NotFound
 from widget.extensions import db
 from widget.local_crm.connector import LocalConnector
 from widget.local_crm.models import LocalCrmActivity
-from widget.models import Conversation, CrmActivity, MessageLog
+from widget.models import Conversation, CrmActivity
 from widget.models.crm import log_key
 
 
@@ -46,15 +53,7 @@ def test_move_re_parents_the_same_crm_activity(world):
     )
     assert after.log_key == log_key(conversation.id, activity.log_date, records["Lead"])
     assert "Hi, it&#x27;s Priya" in after.body
-    db.session.expire_all()
-    moved = db.session.get(CrmActivity, activity.id)
-    assert (moved.record_id, moved.state, moved.moved_from_record_id) == (
-        records["Lead"],
-        "written",
-        None,
-    )
-    assert set(db.session.scalars(select(MessageLog.record_id))) == {records["Lead"]}
-    assert set(db.session.scalars(select(MessageLog.state))) == {"logged"}
+    assert_moved_to(activity.id, records["Lead"])
     # Logging the day to the contact again is a new activity, not an overwrite of the lead's.
     engine.log_conversation(world.alice, conversation, records["Contact"], {"outcome": "Resolved"})
     assert sorted(a.record_type for a in _crm()) == ["Contact", "Lead"]
@@ -63,14 +62,7 @@ def test_move_re_parents_the_same_crm_activity(world):
 def test_a_crm_that_cannot_re_parent_gets_delete_and_create(world, monkeypatch):
     conversation, activity, records = _logged_to_contact(world)
     old_log_id = activity.crm_log_id
-    monkeypatch.setattr(LocalConnector, "move_message_log", lambda *a: None)
-    deleted: list[str] = []
-    delete = LocalConnector.delete_message_log
-    monkeypatch.setattr(
-        LocalConnector,
-        "delete_message_log",
-        lambda self, session, log_id: deleted.append(log_id) or delete(self, session, log_id),
-    )
+    deleted = without_re_parenting(monkeypatch)
 
     moves.move_activity(world.alice, conversation, activity.id, records["Lead"])
 

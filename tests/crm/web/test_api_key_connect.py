@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from connectors import registry
-from connectors.base import API_KEY_VALUE_MAX, Connector
+from connectors.base import Connector
+from connectors.signin import API_KEY_VALUE_MAX
 from tests.helpers import html, sign_in
 from widget import htmx_support
 from widget.crm_logging.credentials import decrypt_credentials
