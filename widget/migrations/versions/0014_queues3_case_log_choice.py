@@ -2,7 +2,7 @@
 crm_activities.chosen_through_message_id
 
 Revision ID: 0014_queues3
-Revises: 0013
+Revises: 0014_rcsync
 Create Date: 2026-12-03 20:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_queues3"
-down_revision = "0013"
+down_revision = "0014_rcsync"
 branch_labels = None
 depends_on = None
 
