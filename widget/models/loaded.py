@@ -34,17 +34,20 @@ def returned_columns(model, keys: tuple[str, ...] | None = None) -> list:
     return [table.c[key] for key in keys or column_keys(model)]
 
 
-def attach(model: type[T], values: Mapping) -> T:
+def attach(model: type[T], values: Mapping, refresh: bool = True) -> T:
     """The session's instance of ``model`` for this row, holding ``values`` as committed.
 
-    An instance the session holds already takes the values (they were just read or
-    written, so they are the newest); otherwise a new one is made persistent without a
-    ``SELECT``. ``values`` must hold the primary key (``id``).
+    An instance the session holds already takes the values when ``refresh`` (they were
+    just read or written, so they are the newest) and is returned as it is otherwise
+    (values remembered from earlier are not newer than what the session holds); else a
+    new one is made persistent without a ``SELECT``. ``values`` must hold ``id``.
     """
     session = db.session()
     key = session.identity_key(model, values["id"])
     existing = session.identity_map.get(key)
     if existing is not None:
+        if not refresh:
+            return existing
         for name, value in values.items():
             set_committed_value(existing, name, value)
         return existing

@@ -30,6 +30,7 @@ from widget.models import (
 from widget.models.types import utcnow
 from widget.phone import to_e164
 from widget.platforms import get_platform
+from widget.platforms.sandbox.directory import MISSING, ExtensionValues, directory
 from widget.platforms.sandbox.media_parts import parts_for
 from widget.platforms.sandbox.messages import (
     SANDBOX_URI_PREFIX,
@@ -61,9 +62,38 @@ def _sandbox_extensions_by_address(
     addresses: list[str], by_extension_number: bool
 ) -> dict[str, Extension]:
     """The demo extensions ``addresses`` name, by address, with their numbers and account
-    loaded in the same statement (delivery needs both)."""
+    loaded (delivery needs both): from the process's directory when it knows every
+    address, else in one statement whose answers it then remembers."""
+    kind = "extension" if by_extension_number else "number"
+    known = _known_extensions(kind, addresses)
+    if known is not None:
+        return known
+    read_at = directory().clock()
     statement = _extensions_statement(by_extension_number)
-    return dict(db.session.execute(statement, {"addresses": list(addresses)}).unique().all())
+    found = dict(db.session.execute(statement, {"addresses": list(addresses)}).unique().all())
+    _remember_extensions(kind, addresses, found, read_at)
+    return found
+
+
+def _known_extensions(kind: str, addresses: list[str]) -> dict[str, Extension] | None:
+    """The directory's answer for every address (None when it lacks one)."""
+    cache = directory()
+    answers = [cache.get((kind, address)) for address in addresses]
+    if any(answer is MISSING for answer in answers):
+        return None
+    return {
+        address: answer.instance()
+        for address, answer in zip(addresses, answers, strict=True)
+        if answer is not None
+    }
+
+
+def _remember_extensions(kind: str, addresses, found: dict[str, Extension], read_at: float):
+    cache = directory()
+    for address in addresses:
+        extension = found.get(address)
+        values = ExtensionValues.of(extension) if extension is not None else None
+        cache.put((kind, address), values, read_at)
 
 
 @functools.cache
@@ -75,11 +105,25 @@ def _text_parties_statement():
 
 def _text_parties(to_address: str, sender: str) -> tuple[dict[str, Extension], bool]:
     """The demo extensions of a text's two numbers, and whether the sender is an outside
-    member of any pager group, in one statement (the check reads only the members'
-    address index), so a plain text never pays for the carrier's group threading."""
-    values = {"addresses": [to_address, sender], "sender": sender}
+    member of any pager group: from the process's directory when it knows all three
+    answers, else in one statement (the group check reads only the members' address
+    index), so a plain text never pays for the carrier's group threading."""
+    addresses = [to_address, sender]
+    in_a_group = directory().get(("in_a_group", sender))
+    known = _known_extensions("number", addresses) if in_a_group is not MISSING else None
+    if known is not None:
+        return known, in_a_group
+    read_at = directory().clock()
+    values = {"addresses": addresses, "sender": sender}
     rows = db.session.execute(_text_parties_statement(), values).unique().all()
-    return {address: ext for address, ext, _ in rows}, any(row[2] for row in rows)
+    found, in_a_group = {address: ext for address, ext, _ in rows}, any(row[2] for row in rows)
+    if not rows:
+        # No row to carry the group check (neither number is ours): the caller refuses
+        # the message; nothing worth remembering.
+        return found, in_a_group
+    _remember_extensions("number", addresses, found, read_at)
+    directory().put(("in_a_group", sender), in_a_group, read_at)
+    return found, in_a_group
 
 
 def _sandbox_extension_by_address(address: str, by_extension_number: bool) -> Extension | None:
