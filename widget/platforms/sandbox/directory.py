@@ -39,14 +39,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from widget.models import Account, Extension, PagerGroupMember, PhoneNumber
+from widget.models import Account, Extension, PagerGroup, PagerGroupMember, PhoneNumber
 from widget.models.loaded import attach, column_keys
 
 TTL_SECONDS = 2.0
 CAPACITY = 4096
 _APP_KEY = "sandbox_directory"
 _FORGET_AFTER_COMMIT = "sidetalk_sandbox_directory_changed"
-WATCHED = (Account, Extension, PhoneNumber, PagerGroupMember)
+WATCHED = (Account, Extension, PhoneNumber, PagerGroup, PagerGroupMember)
 _EXTENSION_KEYS = tuple(k for k in column_keys(Extension) if k != "session_epoch")
 _MISSING = object()
 
