@@ -29,16 +29,18 @@ is left out, so it is always read from the database when something needs it.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from widget.extensions import db
 from widget.models import Account, Extension, PagerGroup, PagerGroupMember, PhoneNumber
 from widget.models.loaded import attach, column_keys
 
@@ -58,17 +60,6 @@ class ExtensionValues:
     extension: dict
     account: dict
     phone_numbers: tuple[dict, ...]
-
-    @classmethod
-    def of(cls, extension: Extension) -> ExtensionValues:
-        return cls(
-            {k: getattr(extension, k) for k in _EXTENSION_KEYS},
-            {k: getattr(extension.account, k) for k in column_keys(Account)},
-            tuple(
-                {k: getattr(n, k) for k in column_keys(PhoneNumber)}
-                for n in extension.phone_numbers
-            ),
-        )
 
     def instance(self) -> Extension:
         """The session's extension for these values, with account and numbers loaded.
@@ -127,6 +118,105 @@ class AddressDirectory:
 
 
 MISSING = _MISSING
+
+
+# --- the lookups delivery runs ------------------------------------------------------------
+
+_ACCOUNT_KEYS = column_keys(Account)
+_NUMBER_KEYS = column_keys(PhoneNumber)
+
+
+@functools.cache
+def _lookup_statement(by_extension_number: bool):
+    """Every extension an address names, with its account's and all its numbers' columns
+    (one row per number) and whether ``:sender`` is in a pager group: plain columns, no
+    ORM loading. Built once per kind, executed with the addresses."""
+    ext, acc, num = Extension.__table__, Account.__table__, PhoneNumber.__table__
+    matched = num.alias("matched")
+    address = ext.c.extension_number if by_extension_number else matched.c.e164
+    in_a_group = exists().where(PagerGroupMember.address == bindparam("sender"))
+    statement = select(
+        address.label("address"),
+        *(ext.c[k].label(f"e_{k}") for k in _EXTENSION_KEYS),
+        *(acc.c[k].label(f"a_{k}") for k in _ACCOUNT_KEYS),
+        *(num.c[k].label(f"n_{k}") for k in _NUMBER_KEYS),
+        in_a_group.label("in_a_group"),
+    ).select_from(ext.join(acc, acc.c.id == ext.c.account_id))
+    if not by_extension_number:
+        statement = statement.join(matched, matched.c.extension_id == ext.c.id)
+    return (
+        statement.outerjoin(num, num.c.extension_id == ext.c.id)
+        .where(acc.c.platform == "sandbox", address.in_(bindparam("addresses", expanding=True)))
+        .order_by(address, num.c.id)
+    )
+
+
+def _values_by_address(rows) -> dict[str, ExtensionValues]:
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row.address, []).append(row._mapping)
+    return {
+        address: ExtensionValues(
+            {k: found[0][f"e_{k}"] for k in _EXTENSION_KEYS},
+            {k: found[0][f"a_{k}"] for k in _ACCOUNT_KEYS},
+            tuple(
+                {k: row[f"n_{k}"] for k in _NUMBER_KEYS} for row in found if row["n_id"] is not None
+            ),
+        )
+        for address, found in grouped.items()
+    }
+
+
+def _lookup(addresses: list[str], by_extension_number: bool, sender: str = ""):
+    """Ask the database; remember every answer. Returns (values by address, in a group)."""
+    cache = directory()
+    read_at = cache.clock()
+    values = {"addresses": list(addresses), "sender": sender}
+    rows = db.session.connection().execute(_lookup_statement(by_extension_number), values).all()
+    found = _values_by_address(rows)
+    kind = "extension" if by_extension_number else "number"
+    for address in addresses:
+        cache.put((kind, address), found.get(address), read_at)
+    in_a_group = any(row.in_a_group for row in rows)
+    if rows and sender:
+        # Only a row carries the check: with none, neither number is ours (refused).
+        cache.put(("in_a_group", sender), in_a_group, read_at)
+    return found, in_a_group
+
+
+def _known(kind: str, addresses: list[str]) -> dict[str, ExtensionValues] | None:
+    """The directory's answer for every address (None when it lacks one)."""
+    cache = directory()
+    answers = [cache.get((kind, address)) for address in addresses]
+    if any(answer is MISSING for answer in answers):
+        return None
+    return {a: v for a, v in zip(addresses, answers, strict=True) if v is not None}
+
+
+def _instances(found: dict[str, ExtensionValues]) -> dict[str, Extension]:
+    return {address: values.instance() for address, values in found.items()}
+
+
+def extensions_by_address(addresses: list[str], by_extension_number: bool) -> dict[str, Extension]:
+    """The demo extensions ``addresses`` name (extension numbers, or phone numbers), by
+    address, with their numbers and account loaded (delivery needs both)."""
+    kind = "extension" if by_extension_number else "number"
+    found = _known(kind, addresses)
+    if found is None:
+        found, _ = _lookup(addresses, by_extension_number)
+    return _instances(found)
+
+
+def text_parties(to_address: str, sender: str) -> tuple[dict[str, Extension], bool]:
+    """The demo extensions of a text's two numbers, and whether the sender is an outside
+    member of any pager group (asked in the same statement, from the members' address
+    index), so a plain text never pays for the carrier's group threading."""
+    addresses = [to_address, sender]
+    in_a_group = directory().get(("in_a_group", sender))
+    found = _known("number", addresses) if in_a_group is not MISSING else None
+    if found is None:
+        found, in_a_group = _lookup(addresses, False, sender)
+    return _instances(found), bool(in_a_group)
 
 
 def directory() -> AddressDirectory:
