@@ -54,7 +54,7 @@ from widget.models import (
     Message,
     MessageType,
 )
-from widget.models.loaded import attach, returned_columns
+from widget.models.loaded import attach
 from widget.models.message import CHANNEL_OF_TYPE, participants_key
 from widget.models.queries import dialect_insert, dialect_name
 from widget.platforms.records import ParsedRecord, RecordError, parse_record
@@ -138,23 +138,32 @@ def _session_connection():
     return db.session.connection()
 
 
+# The columns of a new message that ``message_values`` leaves unset (NULL when inserted).
+_UNSET_MESSAGE_COLUMNS = {"status_note": None}
+
+
 @functools.cache
 def _insert_message_statement(dialect: str):
     """Built once per dialect (see ``upsert_statement_for``), executed with the values."""
     return (
         dialect_insert(Message.__table__)
         .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
-        .returning(*returned_columns(Message))
+        .returning(Message.__table__.c.id)
     )
 
 
 def _insert_message(values: dict, attachments: list[dict]) -> Message | None:
-    """Insert a message (and its parts); None when its platform id is stored already."""
+    """Insert a message (and its parts); None when its platform id is stored already.
+
+    Only the id comes back: every other column is in ``values`` (``message_values``
+    gives them all, and none has a server default), so the session's copy is built from
+    them without reading the row.
+    """
     statement = _insert_message_statement(dialect_name())
-    returned = _session_connection().execute(statement, values).one_or_none()
-    if returned is None:
+    message_id = _session_connection().execute(statement, values).scalar_one_or_none()
+    if message_id is None:
         return None
-    message = attach(Message, returned._asdict())
+    message = attach(Message, {**_UNSET_MESSAGE_COLUMNS, **values, "id": message_id})
     parts = []
     if attachments:
         parts = list(
