@@ -23,13 +23,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from widget.access import mailbox_of
 from widget.extensions import db
-from widget.inbox.ingest import (
-    IngestResult,
-    _update_existing,
+from widget.inbox.ingest import IngestResult, _update_existing, ingest_record, message_ingested
+from widget.inbox.record_rows import (
     attachment_rows,
     conversation_values,
-    ingest_record,
-    message_ingested,
     message_values,
     new_message_delta,
 )

@@ -26,6 +26,7 @@ from widget.models import (
     MessageType,
     ReadStatus,
 )
+from widget.models.loaded import returned_columns
 from widget.models.queries import dialect_insert
 
 PREVIEW_LENGTH = 140
@@ -140,14 +141,15 @@ def conversation_row(values: dict, delta: SummaryDelta, fallback: tuple) -> dict
     }
 
 
-def upsert_statement(row: dict | None = None):
+def upsert_statement(row: dict | None = None, core: bool = False):
     """``INSERT ... ON CONFLICT DO UPDATE`` finding or creating conversations and applying
     each row's delta (``conversation_row``) in the same statement, returning the rows.
 
     With ``row``, for that one row; without, to execute with a list of rows (one cached
-    statement that the driver sends in multi-row batches).
+    statement that the driver sends in multi-row batches). ``core``: on the table,
+    returning its columns (for ``widget.models.loaded.attach``), not ORM objects.
     """
-    statement = dialect_insert(Conversation)
+    statement = dialect_insert(Conversation.__table__ if core else Conversation)
     if row is not None:
         statement = statement.values(row)
     excluded = statement.excluded
@@ -165,16 +167,17 @@ def upsert_statement(row: dict | None = None):
             has_latest,
         ),
     }
+    returning = returned_columns(Conversation) if core else [Conversation]
     return statement.on_conflict_do_update(
         index_elements=["extension_id", "channel", "participants"], set_=set_
-    ).returning(Conversation)
+    ).returning(*returning)
 
 
 @functools.cache
 def upsert_statement_for(dialect: str):
-    """``upsert_statement()`` built once per dialect, executed with a row's values:
-    building it (a CASE per latest-message column) costs more CPU than running it."""
-    return upsert_statement()
+    """``upsert_statement(core=True)`` built once per dialect, executed with a row's
+    values: building it (a CASE per latest-message column) costs more CPU than running it."""
+    return upsert_statement(core=True)
 
 
 def _delta_statement():

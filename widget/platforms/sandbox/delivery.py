@@ -7,29 +7,25 @@ changes nothing, then hands one record per mailbox involved to the app's event s
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import select
 
 from widget import media as media_store
 from widget.errors import Invalid
 from widget.extensions import db
 from widget.inputs import clean_message_text, utf16_length
 from widget.models import (
-    Account,
     Direction,
     Extension,
     Message,
     MessageType,
-    PagerGroupMember,
-    PhoneNumber,
 )
 from widget.models.types import utcnow
 from widget.phone import to_e164
 from widget.platforms import get_platform
+from widget.platforms.sandbox.directory import extensions_by_address, text_parties
 from widget.platforms.sandbox.media_parts import parts_for
 from widget.platforms.sandbox.messages import (
     SANDBOX_URI_PREFIX,
@@ -42,48 +38,8 @@ TEXT_LIMIT = 1000
 INBOUND_FIELDS = {"from", "to", "text", "type"}
 
 
-@functools.cache
-def _extensions_statement(by_extension_number: bool):
-    """Built once (every inbound message runs it), executed with the addresses."""
-    column = Extension.extension_number if by_extension_number else PhoneNumber.e164
-    statement = (
-        select(column, Extension)
-        .join(Account, Account.id == Extension.account_id)
-        .where(Account.platform == "sandbox", column.in_(bindparam("addresses", expanding=True)))
-        .options(joinedload(Extension.phone_numbers), contains_eager(Extension.account))
-    )
-    if not by_extension_number:
-        statement = statement.join(PhoneNumber, PhoneNumber.extension_id == Extension.id)
-    return statement
-
-
-def _sandbox_extensions_by_address(
-    addresses: list[str], by_extension_number: bool
-) -> dict[str, Extension]:
-    """The demo extensions ``addresses`` name, by address, with their numbers and account
-    loaded in the same statement (delivery needs both)."""
-    statement = _extensions_statement(by_extension_number)
-    return dict(db.session.execute(statement, {"addresses": list(addresses)}).unique().all())
-
-
-@functools.cache
-def _text_parties_statement():
-    """The numbers' extensions plus whether the sender is in a group; built once."""
-    in_a_group = exists().where(PagerGroupMember.address == bindparam("sender"))
-    return _extensions_statement(False).add_columns(in_a_group.label("in_a_group"))
-
-
-def _text_parties(to_address: str, sender: str) -> tuple[dict[str, Extension], bool]:
-    """The demo extensions of a text's two numbers, and whether the sender is an outside
-    member of any pager group, in one statement (the check reads only the members'
-    address index), so a plain text never pays for the carrier's group threading."""
-    values = {"addresses": [to_address, sender], "sender": sender}
-    rows = db.session.execute(_text_parties_statement(), values).unique().all()
-    return {address: ext for address, ext, _ in rows}, any(row[2] for row in rows)
-
-
 def _sandbox_extension_by_address(address: str, by_extension_number: bool) -> Extension | None:
-    return _sandbox_extensions_by_address([address], by_extension_number).get(address)
+    return extensions_by_address([address], by_extension_number).get(address)
 
 
 def parse_inbound(
@@ -120,7 +76,7 @@ def parse_inbound(
     raw_to = (payload.get("to") or "").strip()
     raw_from = (payload.get("from") or "").strip()
     if pager:
-        found = _sandbox_extensions_by_address([raw_to, raw_from], by_extension_number=True)
+        found = extensions_by_address([raw_to, raw_from], by_extension_number=True)
         recipient = found.get(raw_to)
         if recipient is None:
             raise Invalid(f"to must be a demo extension number for Pager; got {raw_to!r}.", "to")
@@ -135,7 +91,7 @@ def parse_inbound(
         )
     to_address = to_e164(raw_to, region, field="to")
     sender = to_e164(raw_from, region, field="from")
-    found, in_a_group = _text_parties(to_address, sender)
+    found, in_a_group = text_parties(to_address, sender)
     recipient = found.get(to_address)
     if recipient is None:
         raise Invalid(f"to must be one of the demo extensions' numbers; got {raw_to!r}.", "to")
