@@ -144,7 +144,9 @@ def test_a_crafted_small_pdf_is_checked_in_bounded_time():
         )
     except subprocess.TimeoutExpired:
         pytest.fail("checking a 160 kB PDF still ran after 30 s")
-    assert float(done.stdout) < 2, done.stdout
+    # The quadratic scan took 18.5 s on an idle machine; a bounded check takes well under
+    # a second. 8 s tells the two apart on a CI machine busy with other tests.
+    assert float(done.stdout) < 8, done.stdout
 
 
 def stored_files(app) -> int:
