@@ -28,7 +28,8 @@ def test_the_crafted_regex_bomb_is_refused_at_once():
     started = time.monotonic()
     with pytest.raises(UnreadablePdf):
         inspect_pdf(pdfs.QUADRATIC)
-    assert time.monotonic() - started < 2
+    # The quadratic scan took 18.5 s idle; the bound leaves a busy CI machine room.
+    assert time.monotonic() - started < 8
 
 
 @pytest.mark.parametrize("data", [b"", b"hello", b"RIFF....WAVE", b"\x89PNG\r\n", b" %PDF-1.4"])
