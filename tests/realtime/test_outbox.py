@@ -206,3 +206,28 @@ def test_two_pushers_of_one_change_log_it_once_on_postgresql(pg_app):
             .where(RealtimeEvent.channel == f"ext:{alice_id}")
         )
         assert count == 1
+
+
+def test_the_database_failing_while_the_push_renders_fails_the_change_with_503(
+    demo_app, monkeypatch
+):
+    """A database lost in the middle of the change (here: while the frame reads names)
+    leaves a transaction that cannot commit: the request says 503, try again, and keeps
+    nothing; swallowing it made the next step meet the dead transaction, a 500."""
+    from sqlalchemy.exc import OperationalError
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("SELECT names", {}, Exception("terminating connection"))
+
+    with demo_app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Message))
+        db.session.remove()
+    monkeypatch.setattr(frames, "message_changes", database_gone)
+    response = demo_app.test_client().post(
+        "/sandbox/inbound", json={"from": JANE, "to": ALICE_SMS, "text": "lost with the db"}
+    )
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.headers["Retry-After"]
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == before
+        assert pending() == 0

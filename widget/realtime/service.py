@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from widget.access import mailbox_of
 from widget.errors import Conflict
@@ -192,6 +193,11 @@ def stage_message_changes(
                 frame = frames.Frame(html=frames.refresh(extension, stamp()))
             else:
                 frame = frames.message_changes(extension, messages, reason)
+        except SQLAlchemyError:
+            # The database failed under the change itself (a restart, a lost connection):
+            # its transaction cannot commit, so the change fails as a whole (a 503), rather
+            # than going on to meet a dead transaction in the next step (a 500).
+            raise
         except Exception:
             # A push must never fail the change: None makes the announcer fall back to
             # the outbox row, which the sweeper pushes later.
