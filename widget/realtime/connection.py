@@ -7,12 +7,18 @@ connection costs no wake-ups and a delivery is sent the moment it arrives.
 Positions: for each channel the connection remembers the last event number it sent.
 A live delivery with the next number is sent; an older one is a duplicate; a newer
 one means something was lost on the way (a broker outage) and the log fills the gap.
+
+A live delivery to a connection with nothing queued is written by the delivering thread
+itself when the socket takes it without waiting (``forward_now``); ``busy`` makes that
+and the connection's own thread take turns, so positions and frame order hold. Frames
+go out through ``wire``: encoded once per delivery, whatever the number of sockets.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -26,6 +32,7 @@ from widget.models import Extension
 from widget.realtime import events, frames
 from widget.realtime.broker import Broker, Delivery, Resync
 from widget.realtime.service import stamp
+from widget.realtime.wire import Encoding, GuardedSocket, text_frame
 from widget.security import Identity, issue_widget_token
 
 log = logging.getLogger(__name__)
@@ -73,6 +80,12 @@ class Connection:
         self.subscriber = subscriber
         self.positions: dict[str, int] = {}
         self.bad_frames = 0
+        # Held by whichever thread is sending or moving positions; the delivering thread
+        # only ever tries it, so a slow client never holds up anyone else.
+        self.busy = threading.Lock()
+        self.encoding = Encoding.negotiated(ws)
+        self.out = GuardedSocket(ws.sock, wake=ws.event.set)
+        ws.sock = self.out
         config = current_app.config
         self.token_every = config.get("REALTIME_TOKEN_REFRESH_SECONDS") or max(
             30, config["WIDGET_TOKEN_MAX_AGE"] // 3
@@ -86,26 +99,39 @@ class Connection:
         channels = self.subscriber.channels
         # Subscribe before reading the log: a frame published meanwhile waits in the
         # inbox and is recognised as already sent (or as the next one) by its number.
-        subscription = self.broker.subscribe(channels, notify=self.ws.event.set)
+        # Nothing goes out live before the catch-up has set the positions.
+        self.busy.acquire()
+        subscription = self.broker.subscribe(
+            channels, notify=self.ws.event.set, forward_now=self.forward_now
+        )
         try:
-            if claimed is None:
-                self._reload(channels)
-            else:
-                self._catch_up(channels, claimed)
+            try:
+                if claimed is None:
+                    self._reload(channels)
+                else:
+                    self._catch_up(channels, claimed)
+            finally:
+                self.busy.release()
             while self.ws.connected:
                 self.ws.event.wait(self._wait_seconds())
                 self.ws.event.clear()
-                if not self._read_client_frames():
-                    return
-                self._forward(subscription.drain())
-                self._refresh_token_if_due()
-                if not self._check_log_if_due():
-                    return
+                with self.busy:
+                    if not self._serve(subscription):
+                        return
         except ConnectionClosed:
             return
         finally:
             self.broker.unsubscribe(subscription)
             db.session.remove()
+
+    def _serve(self, subscription) -> bool:
+        """One wake-up's work (``busy`` held); False once the connection must end."""
+        self._write(self.out.flush)
+        if not self._read_client_frames():
+            return False
+        self._forward(subscription.drain())
+        self._refresh_token_if_due()
+        return self._check_log_if_due()
 
     # --- catch-up ----------------------------------------------------------------------
 
@@ -137,7 +163,8 @@ class Connection:
                 self._catch_up(self.subscriber.channels, self.positions)
                 continue
             if item.seq is None:
-                self._send(item.html)  # ephemeral (typing): never numbered, never replayed
+                # Ephemeral (typing): never numbered, never replayed.
+                self._write(lambda item=item: self.out.send(item.live.frame(self.encoding)))
                 continue
             position = self.positions.get(item.channel, 0)
             if item.seq <= position:
@@ -146,10 +173,38 @@ class Connection:
                 self._catch_up([item.channel], self.positions)
                 continue
             self.positions[item.channel] = item.seq
-            self._send(item.html + item.tail)
+            self._write(lambda item=item: self.out.send(item.live.frame(self.encoding)))
+
+    def forward_now(self, item: Delivery) -> bool:
+        """From the delivering thread: send ``item`` if that needs no waiting and nothing
+        is pending; False leaves it to be queued for this connection's thread."""
+        if not self.ws.connected or not self.busy.acquire(blocking=False):
+            return False
+        try:
+            if item.seq is not None:
+                position = self.positions.get(item.channel, 0)
+                if item.seq <= position:
+                    return True  # already sent (a catch-up overtook it)
+                if item.seq > position + 1:
+                    return False  # a gap: the connection's thread reads the log
+            if not self.out.send_now(item.live.frame(self.encoding)):
+                return False
+            if item.seq is not None:
+                self.positions[item.channel] = item.seq
+            return True
+        finally:
+            self.busy.release()
 
     def _send(self, html: str) -> None:
-        self.ws.send(html)
+        self._write(lambda: self.out.send(text_frame(html, self.encoding)))
+
+    def _write(self, write) -> None:
+        if not self.ws.connected:
+            raise ConnectionClosed(self.ws.close_reason, self.ws.close_message)
+        try:
+            write()
+        except OSError as exc:  # the client went away mid-frame
+            raise ConnectionClosed(self.ws.close_reason, self.ws.close_message) from exc
 
     # --- client frames -----------------------------------------------------------------
 
