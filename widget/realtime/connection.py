@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -47,10 +48,6 @@ MAX_CLIENT_FRAME = 4096
 # Malformed frames are logged and ignored, up to this many per connection.
 MAX_BAD_FRAMES = 20
 IDLE_WAKE_SECONDS = 30.0
-# How often an idle connection compares its positions with the event log. Live frames
-# normally arrive through the broker; this catches what a broker cannot carry: events
-# committed by another process without Redis (a separate job worker), or lost in transit.
-LOG_CHECK_SECONDS = 30.0
 CLOSE_HANDSHAKE_SECONDS = 2.0
 
 
@@ -90,9 +87,13 @@ class Connection:
         self.token_every = config.get("REALTIME_TOKEN_REFRESH_SECONDS") or max(
             30, config["WIDGET_TOKEN_MAX_AGE"] // 3
         )
-        self.next_token_at = time.monotonic() + self.token_every
-        self.log_every = config.get("REALTIME_LOG_CHECK_SECONDS") or LOG_CHECK_SECONDS
-        self.next_log_check = time.monotonic() + self.log_every
+        # Sockets opened together (a server restart, an office arriving) would otherwise
+        # all refresh at the same moment, a burst of rendering that delays live pushes.
+        self.next_token_at = time.monotonic() + self.token_every * random.uniform(0.5, 1.0)
+        # Set by the process's log watch (``watch.py``) when this socket is behind the
+        # event log or signed out; the check itself runs on this connection's thread.
+        self.log_check_due = False
+        self.watch = current_app.extensions["realtime_watch"]
 
     def run(self, claimed: dict[str, int] | None) -> None:
         """Serve the connection; ``claimed`` is the client's last positions (None: garbled)."""
@@ -104,6 +105,7 @@ class Connection:
         subscription = self.broker.subscribe(
             channels, notify=self.ws.event.set, forward_now=self.forward_now
         )
+        self.watch.add(self)
         try:
             try:
                 if claimed is None:
@@ -121,6 +123,7 @@ class Connection:
         except ConnectionClosed:
             return
         finally:
+            self.watch.remove(self)
             self.broker.unsubscribe(subscription)
             db.session.remove()
 
@@ -253,16 +256,20 @@ class Connection:
     # --- token -------------------------------------------------------------------------
 
     def _wait_seconds(self) -> float:
-        due = self.next_log_check
-        if self.subscriber.identity.via_token:
-            due = min(due, self.next_token_at)
-        return max(0.0, min(IDLE_WAKE_SECONDS, due - time.monotonic()))
+        if not self.subscriber.identity.via_token:
+            return IDLE_WAKE_SECONDS
+        return max(0.0, min(IDLE_WAKE_SECONDS, self.next_token_at - time.monotonic()))
+
+    def check_log_soon(self) -> None:
+        """From the log watch: this socket missed events or was signed out."""
+        self.log_check_due = True
+        self.ws.event.set()
 
     def _check_log_if_due(self) -> bool:
-        """Every ``log_every`` seconds: catch up on missed events; False when signed out."""
-        if time.monotonic() < self.next_log_check:
+        """When the watch asked: catch up on missed events; False when signed out."""
+        if not self.log_check_due:
             return True
-        self.next_log_check = time.monotonic() + self.log_every
+        self.log_check_due = False
         try:
             epoch = db.session.scalar(
                 select(Extension.session_epoch).where(Extension.id == self.subscriber.extension_id)
