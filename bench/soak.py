@@ -178,7 +178,7 @@ async def soak(args, processes, widgets) -> dict:
         # When each slow push was sent shows whether the tail comes in periodic bursts.
         begin = min(run.sent_at.values(), default=0.0)
         lines = [f"{run.sent_at[m] - begin:.3f} {ms:.1f}" for m, ms in sorted(received.items())]
-        Path(args.trace).write_text("\n".join(lines) + "\n")
+        Path(args.trace).write_text("".join(line + "\n" for line in lines))
     statuses = traffic.statuses
     return {
         "requests": sum(statuses.values()),
