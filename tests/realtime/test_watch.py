@@ -93,5 +93,12 @@ def test_the_watch_runs_by_itself_and_wakes_a_socket_that_missed_an_event(demo_a
                     break
                 time.sleep(0.02)
             assert socket.woken
+            # Once the last socket has left, the thread ends; the next socket starts one.
+            thread = watch._thread
+            watch.remove(socket)
+            thread.join(timeout=5)
+            assert not thread.is_alive()
+            watch.add(socket)
+            assert watch._thread is not None and watch._thread.is_alive()
         finally:
             watch.stop()

@@ -75,6 +75,10 @@ class LogWatch:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.seconds):
+            with self._lock:
+                if not self._watched:  # the last socket left; the next one starts a thread
+                    self._thread = None
+                    return
             try:
                 with self.app.app_context():
                     self.check_once()
