@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 
@@ -231,4 +232,17 @@ def test_a_frame_the_kernel_half_takes_is_finished_before_anything_else():
         assert decode(bytes(received), None) == ["a" * 2_000_000, "after"]
     finally:
         ours.close()
+        theirs.close()
+
+
+def test_a_tls_socket_is_only_ever_written_by_its_own_thread():
+    ours, theirs = socket.socketpair()
+    tls = ssl.create_default_context().wrap_socket(
+        ours, server_hostname="sidetalk.test", do_handshake_on_connect=False
+    )
+    try:
+        # An SSL socket refuses send flags: the delivering thread leaves the frame queued.
+        assert not GuardedSocket(tls, wake=lambda: None).send_now(text_frame("x", Encoding()))
+    finally:
+        tls.close()
         theirs.close()

@@ -22,6 +22,7 @@ only writes when the kernel takes the frame without waiting.
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import zlib
@@ -106,6 +107,9 @@ class GuardedSocket:
     def __init__(self, sock, wake: Callable[[], None]) -> None:
         self._sock = sock
         self._wake = wake
+        # TLS terminated by gunicorn itself: an SSL socket takes no flags on send, and
+        # a record may need a read first; its frames are all written by its own thread.
+        self._dontwait = 0 if isinstance(sock, ssl.SSLSocket) else DONTWAIT
         self._lock = threading.RLock()
         self._unsent = b""
 
@@ -134,13 +138,13 @@ class GuardedSocket:
     def send_now(self, frame: bytes) -> bool:
         """Write ``frame`` if that needs no waiting: True once it is written (or its tail
         kept for the connection's thread); False when nothing was written."""
-        if not DONTWAIT or not self._lock.acquire(blocking=False):
+        if not self._dontwait or not self._lock.acquire(blocking=False):
             return False
         try:
             if self._unsent:
                 return False
             try:
-                written = self._sock.send(frame, DONTWAIT)
+                written = self._sock.send(frame, self._dontwait)
             except (BlockingIOError, InterruptedError):
                 return False
             except OSError:
