@@ -105,8 +105,8 @@ class Connection:
         subscription = self.broker.subscribe(
             channels, notify=self.ws.event.set, forward_now=self.forward_now
         )
-        self.watch.add(self)
         try:
+            self.watch.add(self)
             try:
                 if claimed is None:
                     self._reload(channels)
@@ -166,8 +166,7 @@ class Connection:
                 self._catch_up(self.subscriber.channels, self.positions)
                 continue
             if item.seq is None:
-                # Ephemeral (typing): never numbered, never replayed.
-                self._write(lambda item=item: self.out.send(item.live.frame(self.encoding)))
+                self._send_live(item)  # ephemeral (typing): never numbered, never replayed
                 continue
             position = self.positions.get(item.channel, 0)
             if item.seq <= position:
@@ -176,7 +175,7 @@ class Connection:
                 self._catch_up([item.channel], self.positions)
                 continue
             self.positions[item.channel] = item.seq
-            self._write(lambda item=item: self.out.send(item.live.frame(self.encoding)))
+            self._send_live(item)
 
     def forward_now(self, item: Delivery) -> bool:
         """From the delivering thread: send ``item`` if that needs no waiting and nothing
@@ -200,6 +199,10 @@ class Connection:
 
     def _send(self, html: str) -> None:
         self._write(lambda: self.out.send(text_frame(html, self.encoding)))
+
+    def _send_live(self, item: Delivery) -> None:
+        """Send a live delivery's frame, encoded once for every socket that gets it."""
+        self._write(lambda: self.out.send(item.live.frame(self.encoding)))
 
     def _write(self, write) -> None:
         if not self.ws.connected:
