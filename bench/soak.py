@@ -172,7 +172,13 @@ async def soak(args, processes, widgets) -> dict:
     rss_end = processes.rss_mb()
     await close_all(clients)
 
-    latencies = list(_received(run, traffic).values())
+    received = _received(run, traffic)
+    latencies = list(received.values())
+    if args.trace:
+        # When each slow push was sent shows whether the tail comes in periodic bursts.
+        begin = min(run.sent_at.values(), default=0.0)
+        lines = [f"{run.sent_at[m] - begin:.3f} {ms:.1f}" for m, ms in sorted(received.items())]
+        Path(args.trace).write_text("".join(line + "\n" for line in lines))
     statuses = traffic.statuses
     return {
         "requests": sum(statuses.values()),
@@ -216,6 +222,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--reply-every", type=int, default=3, help="every Nth thread open")
     parser.add_argument("--database-url", default=soak_setup.DEFAULT_POSTGRES)
     parser.add_argument("--redis-url", default="", help="default: a private redis-server")
+    parser.add_argument(
+        "--trace", default="", help="write 'seconds into the phase, push ms' per message here"
+    )
     args = parser.parse_args(argv)
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         push_log_status,
         stage_message_changes,
     )
+    from widget.realtime.watch import LogWatch
 
     # Protocol pings every 25 s keep proxies from closing idle sockets (browsers answer
     # them by themselves); client frames above the limit close the socket with 1009.
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
         app.extensions["realtime"] = InProcessBroker()
     app.extensions["realtime_typing_gate"] = TypingGate()
     app.extensions["realtime_sockets"] = SocketQuota()
+    app.extensions["realtime_watch"] = LogWatch(app)
     messages_changed.connect(on_messages_changed)
     messages_staged.connect(stage_message_changes)
     log_state_changed.connect(push_log_status)

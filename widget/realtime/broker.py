@@ -3,7 +3,11 @@
 Publishers call ``Broker.publish(delivery)`` after their commit. Each process has one
 ``LocalHub`` that hands deliveries to the websocket connections of that process, each
 through its own small inbox (CTFd's pattern: one listener per process, a queue per
-connection), so a slow client never holds up the others.
+connection), so a slow client never holds up the others. A connection that is idle and
+caught up may instead take a delivery at once (``forward_now``): its frame is written to
+the socket by the delivering thread if the kernel takes it without waiting, which spares
+waking the connection's thread for every frame (fifty watchers were fifty thread
+wake-ups, each wanting the GIL, per message).
 
 ``InProcessBroker`` (the default) hands deliveries straight to the hub; the Redis
 broker (``redis_broker.py``) publishes them to every process, whose single listener
@@ -18,6 +22,9 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from widget.realtime.wire import SharedText
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +76,11 @@ class Delivery:
             raise ValueError("notice must be an object")
         return cls(channel=channel, html=html, seq=seq, notice=notice, tail=tail)
 
+    @cached_property
+    def live(self) -> SharedText:
+        """What live connections are sent, encoded once for all of them."""
+        return SharedText(self.html + self.tail)
+
 
 class Resync:
     """Marker in an inbox: deliveries may have been lost, read the event log again."""
@@ -83,10 +95,20 @@ class Subscription:
 
     channels: frozenset[str]
     notify: Callable[[], None] = lambda: None
+    # Takes a delivery straight to the client when nothing is queued before it; False
+    # when it cannot without waiting (then it is queued for the connection's thread).
+    forward_now: Callable[[Delivery], bool] | None = None
     inbox: deque = field(default_factory=deque)
     overflowed: bool = False
 
     def deliver(self, item: Delivery | Resync) -> None:
+        if (
+            self.forward_now is not None
+            and not self.inbox
+            and isinstance(item, Delivery)
+            and self.forward_now(item)
+        ):
+            return
         # deque.append/popleft are atomic: the hub's thread appends, the connection pops.
         if len(self.inbox) >= INBOX_LIMIT:
             self.inbox.clear()
@@ -152,10 +174,16 @@ class Broker(ABC):
         self.hub = LocalHub()
 
     def subscribe(
-        self, channels: Iterable[str], notify: Callable[[], None] = lambda: None
+        self,
+        channels: Iterable[str],
+        notify: Callable[[], None] = lambda: None,
+        forward_now: Callable[[Delivery], bool] | None = None,
     ) -> Subscription:
-        """Start receiving ``channels``; ``notify`` is called (from any thread) on arrival."""
-        subscription = Subscription(channels=frozenset(channels), notify=notify)
+        """Start receiving ``channels``; ``notify`` is called (from any thread) when a
+        delivery is queued, ``forward_now`` (from any thread) offered it first."""
+        subscription = Subscription(
+            channels=frozenset(channels), notify=notify, forward_now=forward_now
+        )
         self.start()
         self.hub.add(subscription)
         return subscription

@@ -7,12 +7,19 @@ connection costs no wake-ups and a delivery is sent the moment it arrives.
 Positions: for each channel the connection remembers the last event number it sent.
 A live delivery with the next number is sent; an older one is a duplicate; a newer
 one means something was lost on the way (a broker outage) and the log fills the gap.
+
+A live delivery to a connection with nothing queued is written by the delivering thread
+itself when the socket takes it without waiting (``forward_now``); ``busy`` makes that
+and the connection's own thread take turns, so positions and frame order hold. Frames
+go out through ``wire``: encoded once per delivery, whatever the number of sockets.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import random
+import threading
 import time
 from dataclasses import dataclass
 
@@ -26,6 +33,7 @@ from widget.models import Extension
 from widget.realtime import events, frames
 from widget.realtime.broker import Broker, Delivery, Resync
 from widget.realtime.service import stamp
+from widget.realtime.wire import Encoding, GuardedSocket, text_frame
 from widget.security import Identity, issue_widget_token
 
 log = logging.getLogger(__name__)
@@ -40,10 +48,6 @@ MAX_CLIENT_FRAME = 4096
 # Malformed frames are logged and ignored, up to this many per connection.
 MAX_BAD_FRAMES = 20
 IDLE_WAKE_SECONDS = 30.0
-# How often an idle connection compares its positions with the event log. Live frames
-# normally arrive through the broker; this catches what a broker cannot carry: events
-# committed by another process without Redis (a separate job worker), or lost in transit.
-LOG_CHECK_SECONDS = 30.0
 CLOSE_HANDSHAKE_SECONDS = 2.0
 
 
@@ -73,39 +77,64 @@ class Connection:
         self.subscriber = subscriber
         self.positions: dict[str, int] = {}
         self.bad_frames = 0
+        # Held by whichever thread is sending or moving positions; the delivering thread
+        # only ever tries it, so a slow client never holds up anyone else.
+        self.busy = threading.Lock()
+        self.encoding = Encoding.negotiated(ws)
+        self.out = GuardedSocket(ws.sock, wake=ws.event.set)
+        ws.sock = self.out
         config = current_app.config
         self.token_every = config.get("REALTIME_TOKEN_REFRESH_SECONDS") or max(
             30, config["WIDGET_TOKEN_MAX_AGE"] // 3
         )
-        self.next_token_at = time.monotonic() + self.token_every
-        self.log_every = config.get("REALTIME_LOG_CHECK_SECONDS") or LOG_CHECK_SECONDS
-        self.next_log_check = time.monotonic() + self.log_every
+        # Sockets opened together (a server restart, an office arriving) would otherwise
+        # all refresh at the same moment, a burst of rendering that delays live pushes.
+        self.next_token_at = time.monotonic() + self.token_every * random.uniform(0.5, 1.0)
+        # Set by the process's log watch (``watch.py``) when this socket is behind the
+        # event log or signed out; the check itself runs on this connection's thread.
+        self.log_check_due = False
+        self.watch = current_app.extensions["realtime_watch"]
 
     def run(self, claimed: dict[str, int] | None) -> None:
         """Serve the connection; ``claimed`` is the client's last positions (None: garbled)."""
         channels = self.subscriber.channels
         # Subscribe before reading the log: a frame published meanwhile waits in the
         # inbox and is recognised as already sent (or as the next one) by its number.
-        subscription = self.broker.subscribe(channels, notify=self.ws.event.set)
+        # Nothing goes out live before the catch-up has set the positions.
+        self.busy.acquire()
+        subscription = self.broker.subscribe(
+            channels, notify=self.ws.event.set, forward_now=self.forward_now
+        )
         try:
-            if claimed is None:
-                self._reload(channels)
-            else:
-                self._catch_up(channels, claimed)
+            self.watch.add(self)
+            try:
+                if claimed is None:
+                    self._reload(channels)
+                else:
+                    self._catch_up(channels, claimed)
+            finally:
+                self.busy.release()
             while self.ws.connected:
                 self.ws.event.wait(self._wait_seconds())
                 self.ws.event.clear()
-                if not self._read_client_frames():
-                    return
-                self._forward(subscription.drain())
-                self._refresh_token_if_due()
-                if not self._check_log_if_due():
-                    return
+                with self.busy:
+                    if not self._serve(subscription):
+                        return
         except ConnectionClosed:
             return
         finally:
+            self.watch.remove(self)
             self.broker.unsubscribe(subscription)
             db.session.remove()
+
+    def _serve(self, subscription) -> bool:
+        """One wake-up's work (``busy`` held); False once the connection must end."""
+        self._write(self.out.flush)
+        if not self._read_client_frames():
+            return False
+        self._forward(subscription.drain())
+        self._refresh_token_if_due()
+        return self._check_log_if_due()
 
     # --- catch-up ----------------------------------------------------------------------
 
@@ -137,7 +166,7 @@ class Connection:
                 self._catch_up(self.subscriber.channels, self.positions)
                 continue
             if item.seq is None:
-                self._send(item.html)  # ephemeral (typing): never numbered, never replayed
+                self._send_live(item)  # ephemeral (typing): never numbered, never replayed
                 continue
             position = self.positions.get(item.channel, 0)
             if item.seq <= position:
@@ -146,10 +175,42 @@ class Connection:
                 self._catch_up([item.channel], self.positions)
                 continue
             self.positions[item.channel] = item.seq
-            self._send(item.html + item.tail)
+            self._send_live(item)
+
+    def forward_now(self, item: Delivery) -> bool:
+        """From the delivering thread: send ``item`` if that needs no waiting and nothing
+        is pending; False leaves it to be queued for this connection's thread."""
+        if not self.ws.connected or not self.busy.acquire(blocking=False):
+            return False
+        try:
+            if item.seq is not None:
+                position = self.positions.get(item.channel, 0)
+                if item.seq <= position:
+                    return True  # already sent (a catch-up overtook it)
+                if item.seq > position + 1:
+                    return False  # a gap: the connection's thread reads the log
+            if not self.out.send_now(item.live.frame(self.encoding)):
+                return False
+            if item.seq is not None:
+                self.positions[item.channel] = item.seq
+            return True
+        finally:
+            self.busy.release()
 
     def _send(self, html: str) -> None:
-        self.ws.send(html)
+        self._write(lambda: self.out.send(text_frame(html, self.encoding)))
+
+    def _send_live(self, item: Delivery) -> None:
+        """Send a live delivery's frame, encoded once for every socket that gets it."""
+        self._write(lambda: self.out.send(item.live.frame(self.encoding)))
+
+    def _write(self, write) -> None:
+        if not self.ws.connected:
+            raise ConnectionClosed(self.ws.close_reason, self.ws.close_message)
+        try:
+            write()
+        except OSError as exc:  # the client went away mid-frame
+            raise ConnectionClosed(self.ws.close_reason, self.ws.close_message) from exc
 
     # --- client frames -----------------------------------------------------------------
 
@@ -198,16 +259,20 @@ class Connection:
     # --- token -------------------------------------------------------------------------
 
     def _wait_seconds(self) -> float:
-        due = self.next_log_check
-        if self.subscriber.identity.via_token:
-            due = min(due, self.next_token_at)
-        return max(0.0, min(IDLE_WAKE_SECONDS, due - time.monotonic()))
+        if not self.subscriber.identity.via_token:
+            return IDLE_WAKE_SECONDS
+        return max(0.0, min(IDLE_WAKE_SECONDS, self.next_token_at - time.monotonic()))
+
+    def check_log_soon(self) -> None:
+        """From the log watch: this socket missed events or was signed out."""
+        self.log_check_due = True
+        self.ws.event.set()
 
     def _check_log_if_due(self) -> bool:
-        """Every ``log_every`` seconds: catch up on missed events; False when signed out."""
-        if time.monotonic() < self.next_log_check:
+        """When the watch asked: catch up on missed events; False when signed out."""
+        if not self.log_check_due:
             return True
-        self.next_log_check = time.monotonic() + self.log_every
+        self.log_check_due = False
         try:
             epoch = db.session.scalar(
                 select(Extension.session_epoch).where(Extension.id == self.subscriber.extension_id)

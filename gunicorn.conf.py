@@ -1,0 +1,16 @@
+"""gunicorn settings, read from the working directory (``gunicorn 'widget:create_app()'``).
+
+Only what the application needs whatever the deployment; sizes (workers, threads) stay
+on the command line (README, "Running under gunicorn").
+"""
+
+import gc
+
+
+def post_worker_init(worker):
+    # A full garbage collection walks every object of the process while holding the
+    # GIL: every request and every push of the worker waits for it (measured 150-880 ms
+    # on the soak's loaded workers). What exists once the application is loaded
+    # (modules, mappers, templates, caches) lives as long as the process: leave it out
+    # of every future collection.
+    gc.freeze()
