@@ -32,7 +32,8 @@ if str(ROOT) not in sys.path:
 
 import requests  # noqa: E402
 
-from bench.ingest import fresh_database, percentile, progress  # noqa: E402
+from bench.ingest import fresh_database  # noqa: E402
+from bench.ingest_inprocess import percentile, progress  # noqa: E402
 from bench.push_latency import prepare_database, server_env, start_server  # noqa: E402
 from bench.ws_clients import Run, close_all, connect_all  # noqa: E402
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.browser.person import wait_until_live
+
 ALICE_NUMBER = "+16505550101"
 
 
@@ -25,6 +27,7 @@ def sign_in_as_alice(page, host_server):
     widget = page.frame_locator("#sidetalk")
     widget.locator("label[data-extension-number='101']").click()
     widget.get_by_role("button", name="Sign in").click()
+    wait_until_live(widget)
     return widget
 
 

@@ -91,6 +91,16 @@ def sign_in(page, base_url: str, extension_number: str = "101") -> None:
     page.locator(f"label[data-extension-number='{extension_number}']").click()
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#rows li[data-conversation-id]").first).to_be_visible()
+    wait_until_live(page)
+
+
+def wait_until_live(scope) -> None:
+    """The page is working, as a person reads it from the footer's "Live": its scripts have
+    run. Rows show before that on a busy machine, and a click on one then follows the plain
+    link instead of opening the thread in place."""
+    from playwright.sync_api import expect
+
+    expect(scope.locator("#realtime")).to_have_attribute("data-state", "live")
 
 
 def assert_thread_looks_right(page, what: str) -> None:

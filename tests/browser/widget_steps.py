@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.browser.person import wait_until_live
+
 JANE = "+14155550123"
 ALICE_NUMBER = "+16505550101"
 
@@ -27,6 +29,7 @@ def sign_in_as_alice(widget, conversation_id: int):
     widget.get_by_role("button", name="Sign in").click()
     row = widget.locator(f"#conversation-{conversation_id} .row-main")
     expect(row).to_be_visible()
+    wait_until_live(widget)
     return row
 
 
