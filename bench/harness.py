@@ -115,3 +115,16 @@ def postgres_unreachable() -> str | None:
         return f"cannot connect to {POSTGRES_URL}: {str(exc.orig).strip()}"
     finally:
         engine.dispose()
+
+
+def sync_sequences(tables: tuple[str, ...]) -> None:
+    """Explicit ids leave PostgreSQL sequences behind; move them past the seeded rows."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in tables:
+        db.session.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT max(id) FROM {table}))"
+            )
+        )

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from bench.harness import sync_sequences
 from bench.inbox_people import (
     BATCH,
     OTHER_EXTENSIONS,
@@ -373,7 +374,7 @@ def seed_mailboxes(
     seeder.write(plans)
     if queue is not None:
         seed_cases(queue, queue_plans, extensions["102"], rng)
-    _sync_sequences()
+    sync_sequences(("conversations", "messages", "contacts"))
     db.session.commit()
     alive = db.session.scalar(
         select(func.count()).where(
@@ -390,16 +391,3 @@ def seed_mailboxes(
         contacts=contacts,
         seconds=time.perf_counter() - started,
     )
-
-
-def _sync_sequences() -> None:
-    """Explicit ids leave PostgreSQL sequences behind; move them past the seeded rows."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    for table in ("conversations", "messages", "contacts"):
-        db.session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT max(id) FROM {table}))"
-            )
-        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from importlib import metadata
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from connectors.base import Connector
 from connectors.records import LogResult, MatchedRecord, MessageLogWrite
 from connectors.salesforce import SalesforceConnector
 from connectors.session import CrmSession
+from tests.entry_points import fake_entry_points, skip_unless_installed
 
 
 class DummyConnector(Connector):
@@ -49,16 +49,11 @@ def clean_registry() -> Iterator[None]:
 
 
 def _entry_points(*specs: tuple[str, str]) -> Any:
-    group = registry.ENTRY_POINT_GROUP
-    eps = [metadata.EntryPoint(name=name, value=value, group=group) for name, value in specs]
-    return lambda group: [ep for ep in eps if ep.group == group]
+    return fake_entry_points(registry.ENTRY_POINT_GROUP, *specs)
 
 
 def test_installed_entry_points_include_salesforce() -> None:
-    try:
-        metadata.distribution("sidetalk")
-    except metadata.PackageNotFoundError:
-        pytest.skip("the sidetalk distribution is not installed (pip install -e .)")
+    skip_unless_installed()
     assert registry.available_connectors()["salesforce"] is SalesforceConnector
     assert isinstance(registry.get_connector("salesforce"), SalesforceConnector)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
-from importlib import metadata
 from typing import Any
 
 import pytest
 
 from tests.conftest import make_app
+from tests.entry_points import fake_entry_points, skip_unless_installed
 from widget.config import ConfigError
 from widget.extensions import db
 from widget.inbox.events import IngestionSink
@@ -44,16 +44,11 @@ def clean_registry() -> Iterator[None]:
 
 
 def _entry_points(*specs: tuple[str, str]) -> Any:
-    group = registry.ENTRY_POINT_GROUP
-    eps = [metadata.EntryPoint(name=name, value=value, group=group) for name, value in specs]
-    return lambda group: [ep for ep in eps if ep.group == group]
+    return fake_entry_points(registry.ENTRY_POINT_GROUP, *specs)
 
 
 def test_the_sandbox_is_found_through_its_entry_point() -> None:
-    try:
-        metadata.distribution("sidetalk")
-    except metadata.PackageNotFoundError:
-        pytest.skip("the sidetalk distribution is not installed (pip install -e .)")
+    skip_unless_installed()
     assert registry.available_platforms()["sandbox"] is SandboxPlatform
     sink = IngestionSink()
     platform = registry.build_platform("sandbox", sink)
