@@ -103,6 +103,21 @@ def wait_until_live(scope) -> None:
     expect(scope.locator("#realtime")).to_have_attribute("data-state", "live")
 
 
+def signed_in_widget(page, host_url: str, extension_number: str = "101"):
+    """The sidebar framed in the host page at ``host_url``, signed in as a demo extension
+    and live; only the widget token in hx-headers from here on (the cookies are cleared)."""
+    from playwright.sync_api import expect
+
+    page.goto(host_url + "/")
+    widget = page.frame_locator("#sidetalk")
+    widget.locator(f"label[data-extension-number='{extension_number}']").click()
+    widget.get_by_role("button", name="Sign in").click()
+    expect(widget.locator("#rows li[data-conversation-id]").first).to_be_visible()
+    wait_until_live(widget)  # rows show before the scripts run; a click then does nothing
+    page.context.clear_cookies()
+    return widget
+
+
 def assert_thread_looks_right(page, what: str) -> None:
     """An open thread: its title, its newest message and its reply box (if any) are seen."""
     thread = page.locator("#thread article.thread")

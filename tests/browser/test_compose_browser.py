@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.browser.person import open_compose
+from tests.browser.person import open_compose, signed_in_widget
 from widget.extensions import db
 from widget.models import Channel, Conversation, Extension, Message
 
@@ -22,18 +22,6 @@ pytestmark = pytest.mark.browser
 
 RAW_NUMBER, RAW_E164 = "(202) 555-0147", "+12025550147"
 JANE = "+14155550123"
-
-
-def signed_in_widget(page, host_server):
-    from playwright.sync_api import expect
-
-    page.goto(host_server.url + "/")
-    widget = page.frame_locator("#sidetalk")
-    widget.locator("label[data-extension-number='101']").click()
-    widget.get_by_role("button", name="Sign in").click()
-    expect(widget.locator("#rows li[data-conversation-id]").first).to_be_visible()
-    page.context.clear_cookies()  # from here on, only the widget token in hx-headers
-    return widget
 
 
 def picture_png() -> bytes:
@@ -66,7 +54,7 @@ def sent_messages(app, text_start: str) -> list[Message]:
 def test_compose_to_two_recipients_with_template_and_picture(page, live_server, host_server):
     from playwright.sync_api import expect
 
-    widget = signed_in_widget(page, host_server)
+    widget = signed_in_widget(page, host_server.url)
     widget.locator("label.tab", has_text="Voicemail").click()  # sending must land on All
     expect(widget.locator("#rows li[data-channel='text']")).to_have_count(0)
     open_compose(widget)
@@ -136,7 +124,7 @@ def test_compose_to_two_recipients_with_template_and_picture(page, live_server, 
 def test_voicemail_plays_and_call_back_asks_the_host_page(page, live_server, host_server):
     from playwright.sync_api import expect
 
-    widget = signed_in_widget(page, host_server)
+    widget = signed_in_widget(page, host_server.url)
     page.evaluate(
         "() => { window.calls = []; window.addEventListener('message', "
         "e => window.calls.push({data: e.data, origin: e.origin})); }"
@@ -184,7 +172,7 @@ def test_voicemail_plays_and_call_back_asks_the_host_page(page, live_server, hos
 def test_pasting_a_picture_attaches_it(page, live_server, host_server):
     from playwright.sync_api import expect
 
-    widget = signed_in_widget(page, host_server)
+    widget = signed_in_widget(page, host_server.url)
     open_compose(widget)
     text = widget.locator("#compose-form textarea#compose-text")
     expect(text).to_be_visible()

@@ -79,10 +79,10 @@ def test_bridge_screen_pops_and_navigation_preselects_related_to(
     page.goto(salesforce_host.url + "/")
     widget = page.frame_locator("#softphone")
     row = sign_in_as_alice(widget, conversation_id)
-    page.wait_for_function("window.calls.some(c => c.opencti === 'onNavigationChange')")
+    page.wait_for_function("() => window.calls.some(c => c.opencti === 'onNavigationChange')")
 
     thread = open_thread(widget, row, conversation_id)
-    page.wait_for_function("window.calls.some(c => c.opencti === 'screenPop')")
+    page.wait_for_function("() => window.calls.some(c => c.opencti === 'screenPop')")
     [pop] = _calls(page, "screenPop")
     assert pop["args"]["type"] == "sobject"
     jane_id = pop["args"]["params"]["recordId"]
@@ -129,7 +129,7 @@ def test_click_to_dial_call_hands_the_number_to_the_host_dialer(page, live_serve
     page.goto(salesforce_host.url + "/")
     widget = page.frame_locator("#softphone")
     sign_in_as_alice(widget, conversation_id)
-    page.wait_for_function("window.calls.some(c => c.opencti === 'onClickToDial')")
+    page.wait_for_function("() => window.calls.some(c => c.opencti === 'onClickToDial')")
 
     # A formatted number as Salesforce shows it; the name comes from the CRM page and is
     # shown as text, never as markup.

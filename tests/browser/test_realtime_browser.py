@@ -170,7 +170,9 @@ def test_filters_hold_and_a_dropped_socket_catches_up_with_a_fresh_token(page, l
           footer['htmx-internal-data'].webSocket.socket.close(4000, 'test drop');
         }"""
     )
-    page.wait_for_function("window.__states.includes('connecting')")
+    # A function, not an expression: Playwright evaluates an expression again on every
+    # poll, which the page's CSP (no 'unsafe-eval') refuses once the first check fails.
+    page.wait_for_function("() => window.__states.includes('connecting')")
     _inbound(live_server, "sent while the socket was down")
 
     # The page reconnects by itself, with the token it holds now and its last position.

@@ -5,28 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.browser.person import signed_in_widget
 from widget.extensions import db
 from widget.models import Availability, Conversation, Extension, Message
 
 pytestmark = pytest.mark.browser
 
 
-def signed_in_widget(page, host_server):
-    from playwright.sync_api import expect
-
-    page.goto(host_server.url + "/")
-    widget = page.frame_locator("#sidetalk")
-    widget.locator("label[data-extension-number='101']").click()
-    widget.get_by_role("button", name="Sign in").click()
-    expect(widget.locator("#rows li[data-conversation-id]").first).to_be_visible()
-    page.context.clear_cookies()  # only the widget token in hx-headers from here on
-    return widget
-
-
 def test_manage_templates_and_insert_one_into_a_reply(page, live_server, host_server):
     from playwright.sync_api import expect
 
-    widget = signed_in_widget(page, host_server)
+    widget = signed_in_widget(page, host_server.url)
     widget.locator("details.menu > summary").click()  # the topbar's "More" menu
     widget.get_by_role("button", name="Templates").click()
     personal = widget.locator("#templates-personal")
@@ -80,7 +69,7 @@ def test_delete_a_message_restore_it_and_find_a_deleted_conversation(
 ):
     from playwright.sync_api import expect
 
-    widget = signed_in_widget(page, host_server)
+    widget = signed_in_widget(page, host_server.url)
     fax_row = widget.locator("#rows li[data-channel='fax']").first
     conversation_id = fax_row.get_attribute("data-conversation-id")
     fax_row.locator(".row-main").click()
@@ -130,7 +119,7 @@ def test_delete_a_message_restore_it_and_find_a_deleted_conversation(
 def test_insert_a_template_in_compose_for_the_chosen_recipient(page, live_server, host_server):
     from playwright.sync_api import expect
 
-    widget = signed_in_widget(page, host_server)
+    widget = signed_in_widget(page, host_server.url)
     fax_from_priya = widget.locator("#rows li[data-channel='fax']").filter(has_text="Priya Shah")
     fax_from_priya.first.locator(".row-main").click()
     widget.get_by_role("button", name="SMS back").click()

@@ -3,6 +3,8 @@ newest version wins, summaries exact, a few statements per page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -188,4 +190,35 @@ def test_tombstones_in_a_page_purge_stored_messages_and_skip_unknown_ones(any_db
     assert set(results) == {"3", "50", "51"}  # the unknown id is nothing to change
     purged = db.session.scalars(select(Message).where(Message.platform_message_id == "3")).one()
     assert purged.availability == Availability.PURGED
+    assert_summaries_exact()
+
+
+def test_a_page_keeps_every_value_exactly_whatever_it_holds(any_db_mailbox):
+    """A page travels to PostgreSQL as one JSON text: quotes, backslashes, JSON-looking
+    text, emoji, int64 ids past 2^53, party lists and millisecond times come back as sent."""
+    hostile = 'He said "hi" \\ {"rows": [1]} \';DROP TABLE messages;-- <b>&amp;</b> 😀 \u2028'
+    big_id = str(2**63 - 1)
+    record = sms(
+        big_id,
+        other=JANE,
+        own=ALICE_NUMBER,
+        text=hostile,
+        created=T0 + timedelta(milliseconds=123),
+        extra_recipients=("+14155550199",),
+    )
+
+    ingest(any_db_mailbox, [record, sms(str(2**53 + 1), other=MARCO, own=ALICE_NUMBER)])
+    db.session.expire_all()
+
+    stored = db.session.scalars(select(Message).where(Message.platform_message_id == big_id))
+    message = stored.one()
+    assert message.subject == hostile
+    assert message.created_at == T0 + timedelta(milliseconds=123)
+    assert [party["address"] for party in message.to_parties] == [
+        ALICE_NUMBER,
+        "+14155550199",
+    ]
+    assert message.priority == "Normal"  # the model's default, filled for the INSERT
+    ids = set(db.session.scalars(select(Message.platform_message_id)))
+    assert ids == {big_id, str(2**53 + 1)}
     assert_summaries_exact()

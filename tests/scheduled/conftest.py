@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,6 +12,13 @@ from widget.jobs import huey
 JANE = "+14155550123"
 ALICE_SMS = "+16505550101"
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+
+
+def tomorrow_at(hour: int) -> str:
+    """A send time for Alice (New York) tomorrow by the real clock: for tests where the
+    sweep or ``send_due_now`` reads the real clock, so a fixed date would fall due."""
+    local = datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)
+    return local.replace(hour=hour, minute=15).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from tests.compose.conftest import conversation_with, messages_of, small_png
-from tests.scheduled.conftest import ALICE_SMS, JANE, NOW
+from tests.scheduled.conftest import ALICE_SMS, JANE, NOW, tomorrow_at
 from widget import media
 from widget.compose import optout
 from widget.compose.service import Upload
@@ -26,10 +26,8 @@ from widget.scheduled.service import LaterDraft, claim_due, send_claimed
 from widget.scheduled.tasks import sweep_scheduled
 
 
-def later(picture: bytes, text="") -> LaterDraft:
-    return LaterDraft(
-        text=text, send_at="2026-12-04T09:30", picture=Upload(filename="plan.png", data=picture)
-    )
+def later(picture: bytes, text="", send_at="2026-12-04T09:30") -> LaterDraft:
+    return LaterDraft(text=text, send_at=send_at, picture=Upload(filename="plan.png", data=picture))
 
 
 def stored(path: str) -> bool:
@@ -148,7 +146,9 @@ def test_a_refused_cancel_keeps_the_picture_of_a_message_being_sent(alice):
 
 def test_the_sweep_lets_go_of_pictures_a_crash_kept(alice):
     row = schedule(alice, small_png())
-    keep = schedule(alice, small_png(color=(200, 10, 10)))
+    # The sweep sends what is due by the real clock: this one must not be due.
+    keep_later = later(small_png(color=(200, 10, 10)), send_at=tomorrow_at(9))
+    keep = service.schedule_reply(alice, conversation_with("101", JANE), keep_later)
     path = row.picture_path
     # Cancelled, but the process died before it let go of the picture.
     db.session.execute(

@@ -3,14 +3,12 @@ conversation, edit and cancel; bad input refused clearly, other people's ids not
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlalchemy import func, select
 
 from tests.compose.conftest import conversation_with, form_key, post_form
 from tests.helpers import html, sign_in
+from tests.scheduled.conftest import tomorrow_at
 from widget.extensions import db
 from widget.models import ScheduledMessage, ScheduleState
 
@@ -25,11 +23,6 @@ def thread(demo_app):
     with demo_app.app_context():
         deliver(JANE, ALICE_SMS, "Can you call me tomorrow?")
         return conversation_with("101", JANE).id
-
-
-def tomorrow_at(hour: int) -> str:
-    local = datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)
-    return local.replace(hour=hour, minute=15).strftime("%Y-%m-%dT%H:%M")
 
 
 def _schedule(client, headers, conversation_id, **fields):

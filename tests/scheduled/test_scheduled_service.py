@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.compose.conftest import conversation_with, extension, messages_of
+from tests.scheduled.conftest import tomorrow_at
 from widget.compose import optout
 from widget.errors import Conflict, Invalid, NotFound
 from widget.extensions import db
@@ -180,7 +181,8 @@ def test_opt_out_is_checked_when_it_goes_not_when_it_was_written(alice):
 
 
 def test_compose_schedules_one_per_recipient_and_lists_it_where_it_will_land(alice):
-    rows = service.schedule_compose(alice, [JANE, "102"], later(text="Team call at 4"), now=NOW)
+    draft = later(text="Team call at 4", at=tomorrow_at(16))  # the sweep reads the real clock
+    rows = service.schedule_compose(alice, [JANE, "102"], draft)
     assert [r.recipients for r in rows] == [[JANE], ["102"]]
     assert rows[0].conversation_id == conversation_with("101", JANE).id
     assert send_due_now() == 0  # not due yet

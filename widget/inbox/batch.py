@@ -23,17 +23,30 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from widget.access import mailbox_of
 from widget.extensions import db
-from widget.inbox.ingest import IngestResult, _update_existing, ingest_record, message_ingested
+from widget.inbox.ingest import IngestResult, _update_existing, ingest_record, send_ingested
 from widget.inbox.record_rows import (
     attachment_rows,
     conversation_values,
     message_values,
     new_message_delta,
 )
-from widget.inbox.summary import SummaryDelta, apply_deltas, conversation_row, upsert_statement
+from widget.inbox.summary import (
+    SummaryDelta,
+    apply_deltas,
+    conversation_row,
+    upsert_page_statement,
+    upsert_statement,
+)
 from widget.inbox.tombstones import apply_availability, is_tombstone
 from widget.models import Attachment, Conversation, Extension, Message, MessageType
-from widget.models.queries import dialect_insert, dialect_name, one_of, unnest_insert
+from widget.models.queries import (
+    dialect_insert,
+    dialect_name,
+    one_of,
+    recordset_insert,
+    recordset_json,
+    with_defaults,
+)
 from widget.platforms.records import ParsedRecord, RecordError, parse_record
 
 
@@ -79,12 +92,17 @@ def _upsert_conversations(
         delta.merge(new_message_delta(parsed))
     items = sorted(by_key.items())  # one lock order for every writer: no deadlocks
     rows = [conversation_row(values, delta, fallback) for _, (values, delta, fallback) in items]
-    found = {
-        (conversation.channel, conversation.participants): conversation
-        for conversation in db.session.scalars(
-            upsert_statement(), rows, execution_options={"populate_existing": True}
+    options = {"populate_existing": True}
+    if dialect_name() == "postgresql":
+        rows = with_defaults(Conversation.__table__, rows)
+        statement = select(Conversation).from_statement(upsert_page_statement(tuple(rows[0])))
+        upserted = db.session.scalars(
+            statement, {"rows": recordset_json(rows)}, execution_options=options
         )
-    }
+    else:
+        # One cached statement; the driver sends the rows in multi-row batches.
+        upserted = db.session.scalars(upsert_statement(), rows, execution_options=options)
+    found = {(c.channel, c.participants): c for c in upserted}
     return {pid: found[key] for pid, key in key_of.items()}
 
 
@@ -101,10 +119,15 @@ def _insert_messages(
     parts: list[dict] = []
     by_id = {p.id: p for p in fresh}
     rows = [message_values(extension, conversations[p.id].id, p, platform, content) for p in fresh]
-    conflict = ["platform", "platform_message_id"]
+    conflict = ("platform", "platform_message_id")
     if dialect_name() == "postgresql":
-        statement = select(Message).from_statement(unnest_insert(Message.__table__, rows, conflict))
-        found = db.session.scalars(statement, execution_options={"populate_existing": True})
+        rows = with_defaults(Message.__table__, rows)
+        insert = recordset_insert(Message.__table__, tuple(rows[0]), conflict)
+        found = db.session.scalars(
+            select(Message).from_statement(insert),
+            {"rows": recordset_json(rows)},
+            execution_options={"populate_existing": True},
+        )
     else:
         # One cached statement; the driver sends the rows in multi-row batches.
         insert = dialect_insert(Message).on_conflict_do_nothing(index_elements=conflict)
@@ -164,8 +187,8 @@ def ingest_page(
             apply_deltas(undo)
         for parsed_id, message in inserted.items():
             set_committed_value(message, "conversation", conversations[parsed_id])
-            message_ingested.send(extension, message=message)
             results[parsed_id] = IngestResult(message=message, created=True, changed=True)
+        send_ingested(extension, list(inserted.values()))
     deltas: dict[int, SummaryDelta] = {}
     for parsed in newest.values():
         if parsed.id in results:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
 from widget.extensions import db
@@ -27,7 +28,7 @@ from widget.models import (
     ReadStatus,
 )
 from widget.models.loaded import returned_columns
-from widget.models.queries import dialect_insert
+from widget.models.queries import dialect_insert, recordset
 
 PREVIEW_LENGTH = 140
 
@@ -152,6 +153,23 @@ def upsert_statement(row: dict | None = None, core: bool = False):
     statement = dialect_insert(Conversation.__table__ if core else Conversation)
     if row is not None:
         statement = statement.values(row)
+    returning = returned_columns(Conversation) if core else [Conversation]
+    return _adding_deltas(statement).returning(*returning)
+
+
+@functools.cache
+def upsert_page_statement(names: tuple[str, ...]):
+    """PostgreSQL: ``upsert_statement`` for a page of rows sent as one text
+    (``recordset_json``), returning the table's columns: one short statement whatever
+    the number of rows."""
+    table = Conversation.__table__
+    statement = postgresql.insert(table).from_select(list(names), recordset(table, names))
+    return _adding_deltas(statement).returning(*table.columns)
+
+
+def _adding_deltas(statement):
+    """``statement`` finishing with ``ON CONFLICT DO UPDATE`` adding the inserted row's
+    delta to the stored row's summary."""
     excluded = statement.excluded
     has_latest = excluded.availability == Availability.ALIVE.value
     set_ = {
@@ -167,10 +185,9 @@ def upsert_statement(row: dict | None = None, core: bool = False):
             has_latest,
         ),
     }
-    returning = returned_columns(Conversation) if core else [Conversation]
     return statement.on_conflict_do_update(
         index_elements=["extension_id", "channel", "participants"], set_=set_
-    ).returning(*returning)
+    )
 
 
 @functools.cache

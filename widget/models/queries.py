@@ -9,10 +9,11 @@ running it. ``insert_once``: the race-safe half of "find, else create";
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, any_, bindparam, text
+from sqlalchemy import any_, bindparam, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
@@ -61,37 +62,54 @@ def one_of(column, parameter: str, dialect: str) -> ColumnElement[bool]:
     return column.in_(bindparam(parameter, expanding=True))
 
 
-def unnest_insert(table, rows: list[dict], conflict: list[str]):
-    """PostgreSQL: ``INSERT ... SELECT FROM unnest(<one array per column>) ON CONFLICT (...)
-    DO NOTHING RETURNING <every column>`` for ``rows`` (dicts with every column but ``id``).
+def recordset(table, names: tuple[str, ...]):
+    """PostgreSQL: ``SELECT <names> FROM json_populate_recordset(NULL::<table>, :rows)``,
+    the source of an ``INSERT ... SELECT`` of a whole page (``recordset_json``'s text).
 
     A multi-row VALUES of a thousand rows is twenty thousand placeholders, which psycopg
-    parses again for every page (half the time of a page went there); this statement is
-    one short text with an array per column, whatever the number of rows.
+    parses again for every page; one array per column is a short text, but psycopg
+    still dumps every value in Python. One JSON text is encoded by ``json``'s C encoder
+    and decoded by PostgreSQL, into the table's own column types.
     """
-    dialect = postgresql.dialect()
-    columns = [c for c in table.columns if c.name in rows[0]]
-    selects, params = [], {}
-    for index, column in enumerate(columns):
-        values = [_plain(row[column.name]) for row in rows]
-        if isinstance(column.type, JSON):
-            selects.append(f"CAST(:c{index} AS TEXT[])::JSON[]")
-        else:
-            selects.append(f"CAST(:c{index} AS {column.type.compile(dialect=dialect)}[])")
-        params[f"c{index}"] = values
-    names = ", ".join(c.name for c in columns)
-    returned = ", ".join(c.name for c in table.columns)
-    sql = (
-        f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({', '.join(selects)})"  # noqa: S608
-        f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING RETURNING {returned}"
+    source = text(f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS JSON))")
+    return select(*(literal_column(name) for name in names)).select_from(source)
+
+
+@functools.cache
+def recordset_insert(table, names: tuple[str, ...], conflict: tuple[str, ...]):
+    """PostgreSQL: ``INSERT`` of a page of rows (``recordset``) ``ON CONFLICT (...) DO
+    NOTHING RETURNING`` every column; built once per table and columns."""
+    return (
+        postgresql.insert(table)
+        .from_select(list(names), recordset(table, names))
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(*table.columns)
     )
-    return text(sql).bindparams(**params).columns(*table.columns)
 
 
-def _plain(value):
-    """A value as psycopg sends it inside an array (what the column types would bind)."""
+def _json_value(value):
+    """A value ``json`` cannot encode, as PostgreSQL reads it into its column."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    return value
+        # The columns are UTC without a time zone (``UTCDateTime``).
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go into a recordset")
+
+
+def recordset_json(rows: list[dict]) -> str:
+    """``rows`` as the ``:rows`` text of ``recordset`` (enums are ``str``: their values)."""
+    return json.dumps(rows, default=_json_value, separators=(",", ":"))
+
+
+def with_defaults(table, rows: list[dict]) -> list[dict]:
+    """``rows`` with the values of the table's Python-side column defaults they lack
+    (an ``INSERT ... SELECT`` names its columns: the ORM would have filled these)."""
+    missing = {}
+    for column in table.columns:
+        default = column.default
+        if default is None or column.primary_key or column.name in rows[0]:
+            continue
+        if default.is_scalar:
+            missing[column.name] = default.arg
+        elif default.is_callable:
+            missing[column.name] = default.arg(None)
+    return [{**missing, **row} for row in rows] if missing else rows
