@@ -190,3 +190,27 @@ def test_filters_hold_and_a_dropped_socket_catches_up_with_a_fresh_token(page, l
     assert "last_event_id=ext%3A" in sockets[1]
     assert sockets[0] != sockets[1]
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_a_searched_row_keeps_its_highlighted_match_when_a_message_moves_it_up(page, live_server):
+    from playwright.sync_api import expect
+
+    errors = _htmx_errors(page)
+    _inbound(live_server, "The pelican crate is at the dock")
+    _sign_in(page, live_server.url, "102")
+
+    page.get_by_placeholder("Search").fill("pelican")
+    row = page.locator("#rows > li.row")
+    expect(row).to_have_count(1)
+    expect(row.locator(".preview.match mark")).to_have_text("pelican")
+    before = row.locator("time.when").get_attribute("datetime")
+
+    # A new message in that conversation: the frame brings the row with its newest text
+    # as the preview; the searched list keeps the line the row was found by.
+    _inbound(live_server, "Any news on it?")
+    expect(row.locator("time.when")).not_to_have_attribute("datetime", before)
+    expect(row).to_have_count(1)
+    expect(row.locator(".preview.match mark")).to_have_text("pelican")
+    expect(row).not_to_contain_text("Any news on it?")
+    expect(row.locator(".preview")).to_be_in_viewport()
+    assert not errors, errors

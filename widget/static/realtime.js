@@ -146,6 +146,15 @@
     event.detail.serverResponse = template.innerHTML;
   });
 
+  // A frame's row is rendered once for every watcher, so it carries the newest message as
+  // its preview. A row listed by a search shows the words it was found by instead: the
+  // update keeps that line (the conversation still matches), and takes everything else.
+  function keepSearchMatch(old, row) {
+    var match = old.classList.contains("row") && old.querySelector(".preview.match");
+    var preview = match && row.querySelector(".preview");
+    if (preview && !preview.classList.contains("match")) preview.replaceWith(match.cloneNode(true));
+  }
+
   // Ids are unique: an element inserted out of band replaces any element with its id.
   // That moves a conversation row to the top, and keeps a bubble single when both the
   // reply's response and the websocket bring it, in either order.
@@ -153,6 +162,7 @@
     var target = event.detail.target;
     Array.from(event.detail.fragment.children || []).forEach(function (el) {
       var old = el.id && document.getElementById(el.id);
+      if (old) keepSearchMatch(old, el);
       if (old && old !== target) old.remove();
     });
     var placeholder = target.id === "rows" && target.querySelector(":scope > .empty");
