@@ -44,8 +44,7 @@ from widget.models.queries import (
     dialect_name,
     one_of,
     recordset_insert,
-    recordset_json,
-    with_defaults,
+    recordset_page,
 )
 from widget.platforms.records import ParsedRecord, RecordError, parse_record
 
@@ -94,11 +93,9 @@ def _upsert_conversations(
     rows = [conversation_row(values, delta, fallback) for _, (values, delta, fallback) in items]
     options = {"populate_existing": True}
     if dialect_name() == "postgresql":
-        rows = with_defaults(Conversation.__table__, rows)
-        statement = select(Conversation).from_statement(upsert_page_statement(tuple(rows[0])))
-        upserted = db.session.scalars(
-            statement, {"rows": recordset_json(rows)}, execution_options=options
-        )
+        names, page = recordset_page(Conversation.__table__, rows)
+        statement = select(Conversation).from_statement(upsert_page_statement(names))
+        upserted = db.session.scalars(statement, page, execution_options=options)
     else:
         # One cached statement; the driver sends the rows in multi-row batches.
         upserted = db.session.scalars(upsert_statement(), rows, execution_options=options)
@@ -121,11 +118,11 @@ def _insert_messages(
     rows = [message_values(extension, conversations[p.id].id, p, platform, content) for p in fresh]
     conflict = ("platform", "platform_message_id")
     if dialect_name() == "postgresql":
-        rows = with_defaults(Message.__table__, rows)
-        insert = recordset_insert(Message.__table__, tuple(rows[0]), conflict)
+        names, page = recordset_page(Message.__table__, rows)
+        insert = recordset_insert(Message.__table__, names, conflict)
         found = db.session.scalars(
             select(Message).from_statement(insert),
-            {"rows": recordset_json(rows)},
+            page,
             execution_options={"populate_existing": True},
         )
     else:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, and_, bindparam, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
 from widget.extensions import db
@@ -28,7 +27,7 @@ from widget.models import (
     ReadStatus,
 )
 from widget.models.loaded import returned_columns
-from widget.models.queries import dialect_insert, recordset
+from widget.models.queries import dialect_insert, insert_recordset
 
 PREVIEW_LENGTH = 140
 
@@ -159,12 +158,11 @@ def upsert_statement(row: dict | None = None, core: bool = False):
 
 @functools.cache
 def upsert_page_statement(names: tuple[str, ...]):
-    """PostgreSQL: ``upsert_statement`` for a page of rows sent as one text
-    (``recordset_json``), returning the table's columns: one short statement whatever
+    """PostgreSQL: ``upsert_statement`` for a page of rows sent as one JSON text
+    (``recordset_page``), returning the table's columns: one short statement whatever
     the number of rows."""
     table = Conversation.__table__
-    statement = postgresql.insert(table).from_select(list(names), recordset(table, names))
-    return _adding_deltas(statement).returning(*table.columns)
+    return _adding_deltas(insert_recordset(table, names)).returning(*table.columns)
 
 
 def _adding_deltas(statement):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import any_, bindparam, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from widget.extensions import db
+from widget.models.types import UTCDateTime
 
 
 def dialect_name() -> str:
@@ -62,9 +63,9 @@ def one_of(column, parameter: str, dialect: str) -> ColumnElement[bool]:
     return column.in_(bindparam(parameter, expanding=True))
 
 
-def recordset(table, names: tuple[str, ...]):
+def _recordset(table, names: tuple[str, ...]):
     """PostgreSQL: ``SELECT <names> FROM json_populate_recordset(NULL::<table>, :rows)``,
-    the source of an ``INSERT ... SELECT`` of a whole page (``recordset_json``'s text).
+    the source of an ``INSERT ... SELECT`` of a whole page (``recordset_page``'s text).
 
     A multi-row VALUES of a thousand rows is twenty thousand placeholders, which psycopg
     parses again for every page; one array per column is a short text, but psycopg
@@ -75,32 +76,44 @@ def recordset(table, names: tuple[str, ...]):
     return select(*(literal_column(name) for name in names)).select_from(source)
 
 
+def insert_recordset(table, names: tuple[str, ...]):
+    """PostgreSQL: ``INSERT INTO <table> (<names>)`` of a page of rows sent as one JSON
+    text (``recordset_page``); the caller adds its ``ON CONFLICT`` and ``RETURNING``."""
+    return postgresql.insert(table).from_select(list(names), _recordset(table, names))
+
+
 @functools.cache
 def recordset_insert(table, names: tuple[str, ...], conflict: tuple[str, ...]):
-    """PostgreSQL: ``INSERT`` of a page of rows (``recordset``) ``ON CONFLICT (...) DO
-    NOTHING RETURNING`` every column; built once per table and columns."""
+    """``insert_recordset ... ON CONFLICT (...) DO NOTHING RETURNING`` every column; built
+    once per table and columns."""
     return (
-        postgresql.insert(table)
-        .from_select(list(names), recordset(table, names))
+        insert_recordset(table, names)
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(*table.columns)
     )
 
 
+def recordset_page(table, rows: list[dict]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The column names and the ``:rows`` parameter of ``insert_recordset`` for ``rows``
+    (every row with the same keys): the table's Python-side defaults filled in, as one
+    JSON text (enums are ``str``: their values)."""
+    rows = _with_defaults(table, rows)
+    text_ = json.dumps(rows, default=_json_value, separators=(",", ":"))
+    return tuple(rows[0]), {"rows": text_}
+
+
+_UTC_COLUMN = UTCDateTime()
+
+
 def _json_value(value):
     """A value ``json`` cannot encode, as PostgreSQL reads it into its column."""
     if isinstance(value, datetime):
-        # The columns are UTC without a time zone (``UTCDateTime``).
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat()
+        # The columns are UTC without a time zone: the column type's own rule.
+        return _UTC_COLUMN.process_bind_param(value, None).isoformat()
     raise TypeError(f"{type(value).__name__} cannot go into a recordset")
 
 
-def recordset_json(rows: list[dict]) -> str:
-    """``rows`` as the ``:rows`` text of ``recordset`` (enums are ``str``: their values)."""
-    return json.dumps(rows, default=_json_value, separators=(",", ":"))
-
-
-def with_defaults(table, rows: list[dict]) -> list[dict]:
+def _with_defaults(table, rows: list[dict]) -> list[dict]:
     """``rows`` with the values of the table's Python-side column defaults they lack
     (an ``INSERT ... SELECT`` names its columns: the ORM would have filled these)."""
     missing = {}
