@@ -5,6 +5,7 @@ on the command line (README, "Running under gunicorn").
 """
 
 import gc
+import os
 
 
 def post_worker_init(worker):
@@ -14,3 +15,10 @@ def post_worker_init(worker):
     # (modules, mappers, templates, caches) lives as long as the process: leave it out
     # of every future collection.
     gc.freeze()
+
+
+# The worker's heartbeat touches a file on every turn of its loop, that is on every
+# request: on a disk-backed temporary directory that is a metadata write per request
+# (gunicorn's documentation of worker_tmp_dir). /dev/shm is memory.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"

@@ -72,13 +72,24 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app.config.update(settings.as_dict())
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from widget import errors, icons, inputs, jobs, media, platforms, security, templating
+    from widget import (
+        database,
+        errors,
+        icons,
+        inputs,
+        jobs,
+        media,
+        platforms,
+        security,
+        templating,
+    )
     from widget.extensions import db, htmx, migrate, sock
     from widget.inbox.events import IngestionSink
 
     inputs.init_app(app)  # before any route is added: every <int:...> id is range-checked
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     sock.init_app(app)
     htmx.init_app(app)

@@ -28,6 +28,7 @@ WIDGET_LAYERS = {
     "widget.audit": INFRASTRUCTURE,
     "widget.browser_binding": INFRASTRUCTURE,
     "widget.config": INFRASTRUCTURE,
+    "widget.database": INFRASTRUCTURE,
     "widget.errors": INFRASTRUCTURE,
     "widget.extensions": INFRASTRUCTURE,
     "widget.health": INFRASTRUCTURE,

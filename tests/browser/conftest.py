@@ -67,9 +67,35 @@ class Server:
         self._server.server_close()
 
 
+def closing_responses(wsgi_app):
+    """``wsgi_app`` whose response bodies are closed even when the browser drops the
+    connection mid-answer.
+
+    Werkzeug's development server closes a body after reading what is left of the
+    request; when the browser has reset the connection (a navigation cancelling a
+    stylesheet) that read raises first, the body (an open static file) is never closed,
+    and ``filterwarnings = error`` fails whichever test is running with a ResourceWarning.
+    The generator here closes the body when it is exhausted, closed or collected.
+    """
+
+    def app(environ, start_response):
+        body = wsgi_app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+        return chunks()
+
+    return app
+
+
 def serve(wsgi_app, host: str = "127.0.0.1", url_host: str | None = None) -> Server:
     """Serve ``wsgi_app`` on a free port in a daemon thread; return the running server."""
-    server = make_server(host, 0, wsgi_app, threaded=True)
+    server = make_server(host, 0, closing_responses(wsgi_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=f"server-{host}", daemon=True)
     thread.start()
     url = f"http://{url_host or host}:{server.server_port}"
