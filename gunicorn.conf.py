@@ -19,6 +19,8 @@ def post_worker_init(worker):
 
 # The worker's heartbeat touches a file on every turn of its loop, that is on every
 # request: on a disk-backed temporary directory that is a metadata write per request
-# (gunicorn's documentation of worker_tmp_dir). /dev/shm is memory.
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+# (gunicorn's documentation of worker_tmp_dir). /dev/shm is memory, and gunicorn makes
+# its file there with mkstemp (a private file of a unique name), as S108 asks.
+SHARED_MEMORY = "/dev/shm"  # noqa: S108
+if os.path.isdir(SHARED_MEMORY):
+    worker_tmp_dir = SHARED_MEMORY
