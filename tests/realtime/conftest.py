@@ -100,11 +100,33 @@ def connect(
     query = {k: v for k, v in params.items() if v is not None}
     origin = live.url if origin == "" else origin
     headers = {"Origin": origin} if origin is not None else None
-    return simple_websocket.Client.connect(
+    app = getattr(live, "app", None)  # a server in another process has none here
+    watch = app.extensions["realtime_watch"] if app is not None else None
+    before = watch.connections() if watch is not None else set()
+    client = simple_websocket.Client.connect(
         f"{live.ws_url}/ws?{urlencode(query)}",
         headers=headers,
         subprotocols=socket_protocols(token),
     )
+    if watch is not None:
+        _wait_until_caught_up(client, watch, before)
+    return client
+
+
+def _wait_until_caught_up(client, watch, before: set, timeout: float = 10.0) -> None:
+    """Return once the server has subscribed the new socket and caught it up.
+
+    The handshake is answered before the server's side subscribes; a socket that names
+    no positions starts from "now", so a message sent by the test in between was neither
+    pushed nor replayed to it (under a loaded suite, tests waited for it in vain). A page
+    names its positions (its cursors); a test waits here instead. A refused socket is
+    closed by the server and never served: the wait ends when it closes.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and client.connected:
+        if any(not c.busy.locked() for c in watch.connections() - before):
+            return
+        time.sleep(0.005)
 
 
 def socket_protocols(token: str | None) -> list[str]:

@@ -66,6 +66,11 @@ class LogWatch:
                 )
                 self._thread.start()
 
+    def connections(self) -> set[Watched]:
+        """The sockets watched now (a copy)."""
+        with self._lock:
+            return set(self._watched)
+
     def remove(self, connection: Watched) -> None:
         with self._lock:
             self._watched.discard(connection)
@@ -87,8 +92,7 @@ class LogWatch:
 
     def check_once(self) -> int:
         """Wake the sockets that are behind the log or signed out; return how many."""
-        with self._lock:
-            watched = list(self._watched)
+        watched = list(self.connections())
         if not watched:
             return 0
         try:

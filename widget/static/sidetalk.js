@@ -24,11 +24,36 @@
     }
   });
 
+  // A request whose element leaves the page before its answer comes (the thread it was
+  // in was replaced or closed) has its answer ignored. Events on a detached element reach
+  // no listener of the page, so the answer would skip the page's checks and swap its
+  // out-of-band pieces into a page that has moved on: opening a thread marks it read, and
+  // deleting the thread before that answer came made htmx log oobErrorNoTarget for the
+  // deleted row. The server has done the work either way, and the socket's frame brings
+  // the same update. (Not aborted: htmx logs an aborted request as an error.)
+  var awaitingAnswer = new WeakSet();
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    awaitingAnswer.add(event.detail.elt);
+  });
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    awaitingAnswer.delete(event.detail.elt); // still on the page: answered as usual
+  });
+  document.addEventListener("htmx:beforeCleanupElement", function (event) {
+    var element = event.target;
+    if (!awaitingAnswer.has(element)) return;
+    awaitingAnswer.delete(element);
+    element.addEventListener("htmx:beforeOnLoad", function (answer) {
+      answer.preventDefault();
+    }, { once: true });
+  });
+
   document.addEventListener("click", function (event) {
     var close = event.target.closest("[data-close-thread]");
     if (close) {
       var thread = document.getElementById("thread");
-      if (thread) thread.innerHTML = "";
+      // Through htmx, not innerHTML: the thread's elements are cleaned up, and a request
+      // still in flight from one of them is abandoned with it (realtime.js).
+      if (thread) htmx.swap(thread, "", { swapStyle: "innerHTML" });
       document.querySelectorAll(".row.selected").forEach(function (r) { r.classList.remove("selected"); });
       return;
     }
