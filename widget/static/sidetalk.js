@@ -24,13 +24,15 @@
     }
   });
 
-  // A request whose element leaves the page before its answer comes (the thread it was
-  // in was replaced or closed) has its answer ignored. Events on a detached element reach
-  // no listener of the page, so the answer would skip the page's checks and swap its
-  // out-of-band pieces into a page that has moved on: opening a thread marks it read, and
-  // deleting the thread before that answer came made htmx log oobErrorNoTarget for the
-  // deleted row. The server has done the work either way, and the socket's frame brings
-  // the same update. (Not aborted: htmx logs an aborted request as an error.)
+  // A request whose element and target leave the page before its answer comes (the
+  // thread it was in was replaced or closed) has its answer ignored. Its events would
+  // fire on detached elements, which no listener of the page hears, so the answer would
+  // skip the page's checks and swap its out-of-band pieces into a page that has moved
+  // on: opening a thread marks it read, and deleting the thread before that answer came
+  // made htmx log oobErrorNoTarget for the deleted row. The server has done the work
+  // either way, and the socket's frame brings the same update. An answer whose target is
+  // still on the page is swapped as usual (a Claim button replaced meanwhile by a pushed
+  // frame still opens the claimed thread). Not aborted: htmx logs that as an error.
   var awaitingAnswer = new WeakSet();
   document.addEventListener("htmx:beforeRequest", function (event) {
     awaitingAnswer.add(event.detail.elt);
@@ -43,7 +45,8 @@
     if (!awaitingAnswer.has(element)) return;
     awaitingAnswer.delete(element);
     element.addEventListener("htmx:beforeOnLoad", function (answer) {
-      answer.preventDefault();
+      var target = answer.detail.target;
+      if (!target || !target.isConnected) answer.preventDefault();
     }, { once: true });
   });
 
