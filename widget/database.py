@@ -17,7 +17,6 @@ a webhook sender retries; the next request connects afresh.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import event
@@ -39,25 +38,23 @@ def init_app(app: Flask) -> None:
         ping_when_idle(engine, idle)
 
 
-def ping_when_idle(
-    engine: Engine, idle_seconds: float, clock: Callable[[], float] = time.monotonic
-) -> None:
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     """Ping ``engine``'s connections at checkout once idle ``idle_seconds`` or longer."""
     pool = engine.pool
 
     @event.listens_for(pool, "connect")
     def _opened(_dbapi_connection, record) -> None:
-        record.info[_IDLE_SINCE] = clock()
+        record.info[_IDLE_SINCE] = time.monotonic()
 
     @event.listens_for(pool, "checkin")
     def _handed_back(_dbapi_connection, record) -> None:
         if record is not None:
-            record.info[_IDLE_SINCE] = clock()
+            record.info[_IDLE_SINCE] = time.monotonic()
 
     @event.listens_for(pool, "checkout")
     def _checked_out(dbapi_connection, record, _proxy) -> None:
         since = record.info.get(_IDLE_SINCE)
-        if since is not None and clock() - since < idle_seconds:
+        if since is not None and time.monotonic() - since < idle_seconds:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)

@@ -23,6 +23,9 @@ def test_an_admin_edits_a_company_template_with_a_mistake_first(page, live_serve
     page.get_by_role("button", name="Sign in").click()
     section = page.locator("#company-templates")
     expect(section.get_by_role("heading", name="Company SMS templates")).to_be_visible()
+    # The heading shows before htmx has bound the page's buttons; a click before then
+    # does nothing (seen under a loaded suite). A person's first click comes later.
+    page.wait_for_load_state("load")
 
     section.get_by_role("button", name="Edit “Thanks for reaching out”").click()
     settled(page)

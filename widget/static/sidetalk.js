@@ -33,18 +33,9 @@
   // either way, and the socket's frame brings the same update. An answer whose target is
   // still on the page is swapped as usual (a Claim button replaced meanwhile by a pushed
   // frame still opens the claimed thread). Not aborted: htmx logs that as an error.
-  var awaitingAnswer = new WeakSet();
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    awaitingAnswer.add(event.detail.elt);
-  });
-  document.addEventListener("htmx:beforeOnLoad", function (event) {
-    awaitingAnswer.delete(event.detail.elt); // still on the page: answered as usual
-  });
+  // An element with no request in flight never hears beforeOnLoad again: nothing to do.
   document.addEventListener("htmx:beforeCleanupElement", function (event) {
-    var element = event.target;
-    if (!awaitingAnswer.has(element)) return;
-    awaitingAnswer.delete(element);
-    element.addEventListener("htmx:beforeOnLoad", function (answer) {
+    event.target.addEventListener("htmx:beforeOnLoad", function (answer) {
       var target = answer.detail.target;
       if (!target || !target.isConnected) answer.preventDefault();
     }, { once: true });
@@ -54,8 +45,8 @@
     var close = event.target.closest("[data-close-thread]");
     if (close) {
       var thread = document.getElementById("thread");
-      // Through htmx, not innerHTML: the thread's elements are cleaned up, and a request
-      // still in flight from one of them is abandoned with it (realtime.js).
+      // Through htmx, not innerHTML: the thread's elements are cleaned up, and the answer
+      // to a request still in flight from one of them is ignored (above).
       if (thread) htmx.swap(thread, "", { swapStyle: "innerHTML" });
       document.querySelectorAll(".row.selected").forEach(function (r) { r.classList.remove("selected"); });
       return;
