@@ -59,7 +59,7 @@ def _in_threads(app, extension_id, records, monkeypatch, step: str, batch=False)
 
 def _race(app, extension_id: int, records: list[dict], monkeypatch) -> list[BaseException]:
     """Ingest ``records`` from as many threads, all parsed before any of them writes."""
-    return _in_threads(app, extension_id, records, monkeypatch, "_conversation_with")
+    return _in_threads(app, extension_id, records, monkeypatch, "_store_new")
 
 
 @pytest.mark.postgres

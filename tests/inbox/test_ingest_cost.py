@@ -145,3 +145,30 @@ def test_a_push_that_cannot_be_rendered_leaves_an_outbox_row_not_a_lost_message(
     assert db.session.scalar(select(Message.id).where(Message.platform_message_id == "kept"))
     # Left for the sweeper (push_leftovers), in the message's own commit.
     assert db.session.scalars(select(PendingPush)).one().reason == "created"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_conversation_and_message_are_stored_by_one_statement(pg_app):
+    """The upsert of the conversation and the message's insert travel as one statement;
+    a record delivered again through it changes neither the thread nor the summary."""
+    from tests.mailbox import build_mailbox
+
+    with pg_app.app_context():
+        mailbox = build_mailbox()
+        thread_of(mailbox, JANE, 5, "t-")
+        inbound_cost(JANE, "warm-up")
+        first = inbound_cost(JANE, "delivered-twice")
+        storing = [s for s in first["sql"] if "INSERT INTO messages" in s]
+        assert len(storing) == 1 and "INSERT INTO conversations" in storing[0]
+        assert not [s for s in first["sql"] if s.lstrip().startswith("INSERT INTO conversations")]
+        thread = select(Message.id)
+        counted = select(Conversation.unread_count, Conversation.message_count).where(
+            Conversation.participants.contains(JANE)
+        )
+        stored = (len(db.session.scalars(thread).all()), db.session.execute(counted).one())
+
+        inbound_cost(JANE, "delivered-twice")
+
+        db.session.expire_all()
+        assert (len(db.session.scalars(thread).all()), db.session.execute(counted).one()) == stored
+        assert_summaries_exact()

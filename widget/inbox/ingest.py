@@ -9,8 +9,9 @@ arrive at the same moment in two processes.
 
 A new message costs a fixed number of statements whatever the thread's length: the
 conversation is found or created and its summary moved by one upsert
-(``widget.inbox.summary``), the message inserted with ``ON CONFLICT DO NOTHING``; no
-message of the thread is read.
+(``widget.inbox.summary``), the message inserted with ``ON CONFLICT DO NOTHING`` (on
+PostgreSQL in the same statement, through two data-modifying CTEs); no message of the
+thread is read.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from blinker import Namespace
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from widget.access import mailbox_of
@@ -41,6 +42,7 @@ from widget.inbox.summary import (
     counts_as_unread,
     preview_text,
     refresh_conversation,
+    upsert_statement,
     upsert_statement_for,
 )
 from widget.models import (
@@ -126,19 +128,46 @@ def _pager_group(extension: Extension, parsed: ParsedRecord) -> Conversation | N
     )
 
 
-def _conversation_with(extension: Extension, parsed: ParsedRecord, delta: SummaryDelta):
-    """Find or create the conversation of ``parsed`` and apply ``delta`` to its summary."""
+def _store_new(
+    extension: Extension,
+    parsed: ParsedRecord,
+    delta: SummaryDelta,
+    platform: str,
+    content: Mapping[str, bytes],
+) -> tuple[Conversation, Message | None]:
+    """Find or create the conversation of ``parsed``, apply ``delta`` to its summary and
+    insert the message: the conversation, and the message (None when stored already)."""
+    attachments = attachment_rows(parsed, content)
     group = _pager_group(extension, parsed)
     if group is not None:
         apply_deltas({group.id: delta})
-        return group
+        values = message_values(extension, group.id, parsed, platform, content)
+        return group, _insert_message(values, attachments)
     row = conversation_row(
         conversation_values(extension, parsed),
         delta,
         (parsed.created_at, parsed.type, parsed.direction),
     )
-    returned = _session_connection().execute(upsert_statement_for(dialect_name()), row).one()
-    return attach(Conversation, returned._asdict())
+    dialect = dialect_name()
+    if dialect != "postgresql":
+        returned = _session_connection().execute(upsert_statement_for(dialect), row).one()
+        conversation = attach(Conversation, returned._asdict())
+        values = message_values(extension, conversation.id, parsed, platform, content)
+        return conversation, _insert_message(values, attachments)
+    # PostgreSQL: both in one statement (one round trip fewer per message), the message's
+    # conversation id taken from the upsert's RETURNING inside the statement.
+    values = message_values(extension, None, parsed, platform, content)
+    del values["conversation_id"]
+    values = {**_UNSET_MESSAGE_COLUMNS, **values}
+    statement = _store_new_statement(tuple(row), tuple(values))
+    params = {**row, **{f"m_{key}": value for key, value in values.items()}}
+    returned = _session_connection().execute(statement, params).one()._asdict()
+    message_id = returned.pop("message_id")
+    conversation = attach(Conversation, returned)
+    if message_id is None:
+        return conversation, None
+    values["conversation_id"] = conversation.id
+    return conversation, _attached_message(values, message_id, attachments)
 
 
 def _session_connection():
@@ -162,6 +191,34 @@ def _insert_message_statement(dialect: str):
     )
 
 
+@functools.cache
+def _store_new_statement(conversation_keys: tuple[str, ...], message_keys: tuple[str, ...]):
+    """PostgreSQL: ``upsert_statement`` of the conversation and the message's ``INSERT ...
+    ON CONFLICT DO NOTHING`` as one statement; its row is the conversation's columns and
+    ``message_id`` (NULL when the message was stored already). Message values are bound
+    as ``m_<column>``; built once per set of keys."""
+    conversations = Conversation.__table__
+    upserted = upsert_statement(
+        core=True,
+        values={key: bindparam(key, type_=conversations.c[key].type) for key in conversation_keys},
+    ).cte("upserted")
+    messages = Message.__table__
+    inserted = (
+        dialect_insert(messages)
+        .from_select(
+            [*message_keys, "conversation_id"],
+            select(
+                *(bindparam(f"m_{key}", type_=messages.c[key].type) for key in message_keys),
+                upserted.c.id,
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
+        .returning(messages.c.id)
+        .cte("inserted")
+    )
+    return select(upserted, select(inserted.c.id).scalar_subquery().label("message_id"))
+
+
 def _insert_message(values: dict, attachments: list[dict]) -> Message | None:
     """Insert a message (and its parts); None when its platform id is stored already.
 
@@ -173,7 +230,13 @@ def _insert_message(values: dict, attachments: list[dict]) -> Message | None:
     message_id = _session_connection().execute(statement, values).scalar_one_or_none()
     if message_id is None:
         return None
-    message = attach(Message, {**_UNSET_MESSAGE_COLUMNS, **values, "id": message_id})
+    return _attached_message({**_UNSET_MESSAGE_COLUMNS, **values}, message_id, attachments)
+
+
+def _attached_message(values: dict, message_id: int, attachments: list[dict]) -> Message:
+    """The session's new message of ``values`` (every column but the id), with its parts
+    inserted."""
+    message = attach(Message, {**values, "id": message_id})
     parts = []
     if attachments:
         parts = list(
@@ -205,9 +268,7 @@ def ingest_record(
         if found is not None:
             return found
     delta = new_message_delta(parsed)
-    conversation = _conversation_with(extension, parsed, delta)
-    values = message_values(extension, conversation.id, parsed, platform, content)
-    message = _insert_message(values, attachment_rows(parsed, content))
+    conversation, message = _store_new(extension, parsed, delta, platform, content)
     if message is not None:
         set_committed_value(message, "conversation", conversation)
         send_ingested(extension, [message])

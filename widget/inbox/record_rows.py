@@ -137,12 +137,13 @@ def state_values(parsed: ParsedRecord) -> dict:
 
 def message_values(
     extension: Extension,
-    conversation_id: int,
+    conversation_id: int | None,
     parsed: ParsedRecord,
     platform: str,
     content: Mapping[str, bytes],
 ) -> dict:
-    """Every column of a new message from ``parsed``."""
+    """Every column of a new message from ``parsed`` (``conversation_id`` None: the
+    statement storing it takes the id from its conversation's upsert)."""
     return {
         "extension_id": extension.id,
         "conversation_id": conversation_id,

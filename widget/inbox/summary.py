@@ -141,17 +141,19 @@ def conversation_row(values: dict, delta: SummaryDelta, fallback: tuple) -> dict
     }
 
 
-def upsert_statement(row: dict | None = None, core: bool = False):
+def upsert_statement(row: dict | None = None, core: bool = False, values: dict | None = None):
     """``INSERT ... ON CONFLICT DO UPDATE`` finding or creating conversations and applying
     each row's delta (``conversation_row``) in the same statement, returning the rows.
 
     With ``row``, for that one row; without, to execute with a list of rows (one cached
-    statement that the driver sends in multi-row batches). ``core``: on the table,
-    returning its columns (for ``widget.models.loaded.attach``), not ORM objects.
+    statement that the driver sends in multi-row batches); ``values`` gives the inserted
+    columns' expressions (bound parameters of a statement that embeds this one).
+    ``core``: on the table, returning its columns (for ``widget.models.loaded.attach``),
+    not ORM objects.
     """
     statement = dialect_insert(Conversation.__table__ if core else Conversation)
-    if row is not None:
-        statement = statement.values(row)
+    if row is not None or values is not None:
+        statement = statement.values(row if row is not None else values)
     returning = returned_columns(Conversation) if core else [Conversation]
     return _adding_deltas(statement).returning(*returning)
 
