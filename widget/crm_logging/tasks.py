@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from widget.access import actor_params, personal_to
 from widget.crm_logging import autolog, case_logs, outcomes, writer
 from widget.extensions import db
+from widget.inbox.read_along import ReadAlong
 from widget.jobs import app_periodic_task, app_task
 from widget.models import ActivityState, CrmActivity, CrmConnection, Extension
 from widget.models.types import utcnow
@@ -167,17 +168,27 @@ _SWITCH_READ = "sidetalk_auto_log_switch"
 _SWITCH = select(CrmConnection.auto_log).where(personal_to(None, CrmConnection.extension_id))
 
 
+# Read along with every new message by the statement storing it (``widget.inbox.read_along``).
+AUTO_LOG = "auto_log"
+READ_ALONG = ReadAlong(AUTO_LOG, lambda _upserted: _SWITCH.scalar_subquery(), bool)
+
+
 def _auto_log_switch(extension: Extension) -> bool:
     # One column, no object: the session's connection runs it without the ORM layer.
     return bool(db.session.connection().scalar(_SWITCH, actor_params(extension)))
 
 
-def on_messages_staged(sender: Extension, messages=(), reason: str = "", **_: Any) -> None:
+def on_messages_staged(
+    sender: Extension, messages=(), reason: str = "", read_along=None, **_: Any
+) -> None:
     """Read the auto-log switch inside the transaction that creates the messages: after
     its commit the session would take a connection again (a ping, ``BEGIN`` and
-    ``ROLLBACK`` more) for this one value. Stages nothing (returns None)."""
+    ``ROLLBACK`` more) for this one value. The statement that stored them may have read
+    it already (``read_along``). Stages nothing (returns None)."""
     if reason == "created" and messages:
-        db.session.info.setdefault(_SWITCH_READ, {})[sender.id] = _auto_log_switch(sender)
+        read_along = read_along or {}
+        enabled = read_along[AUTO_LOG] if AUTO_LOG in read_along else _auto_log_switch(sender)
+        db.session.info.setdefault(_SWITCH_READ, {})[sender.id] = enabled
 
 
 def on_messages_changed(sender: Extension, message_ids=(), reason: str = "", **_: Any) -> None:

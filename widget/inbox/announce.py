@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy import inspect
 
@@ -52,18 +53,26 @@ def announce(extension: Extension, message_ids: Iterable[int], reason: str) -> N
     db.session.info.setdefault(_SESSION_KEY, []).append((extension, ids, reason, pending))
 
 
-def announce_staged(extension: Extension, messages: list[Message], reason: str) -> None:
+def announce_staged(
+    extension: Extension,
+    messages: list[Message],
+    reason: str,
+    read_along: dict[str, Any] | None = None,
+) -> None:
     """Like ``announce``, with the push prepared inside the change's transaction.
 
     Receivers of ``messages_staged`` (the real-time capability) render the frames now
     and log them in this transaction, so the change and its logged push are one commit
     and no outbox row needs a second one; what they return is handed back to them with
     ``messages_changed`` after the commit, to publish. Without such a receiver this is
-    ``announce``.
+    ``announce``. ``read_along`` is what the statement storing the messages read for
+    the receivers (``widget.inbox.read_along``).
     """
     if not messages or _importing_history.get():
         return
-    replies = messages_staged.send(extension, messages=messages, reason=reason)
+    replies = messages_staged.send(
+        extension, messages=messages, reason=reason, read_along=read_along or {}
+    )
     staged = [result for _, result in replies if result is not None]
     if not staged:
         announce(extension, [m.id for m in messages], reason)

@@ -72,7 +72,7 @@ def _ingest_and_announce(
                 result = ingest_record(extension, record, platform, content)
             if result.changed:
                 reason = "created" if result.created else "updated"
-                announce_staged(extension, [result.message], reason)
+                announce_staged(extension, [result.message], reason, result.read_along)
             results.append(result)
         return results
 

@@ -103,9 +103,9 @@ def row_context(extension: Extension, row: RowView, oob: bool = False) -> dict:
     return {"extension": extension, "row": row, "oob": oob}
 
 
-def counts_context(extension: Extension) -> dict:
-    """Context of ``tab_counts``: unread messages per type tab."""
-    return {"counts": unread_counts(extension)}
+def counts_context(extension: Extension, counts: dict[str, int] | None = None) -> dict:
+    """Context of ``tab_counts``: unread messages per type tab (read unless given)."""
+    return {"counts": unread_counts(extension) if counts is None else counts}
 
 
 def render_list(extension: Extension, flt: ListFilter, before: str | None = None) -> str:
@@ -121,9 +121,9 @@ def render_rows(extension: Extension, conversations: Iterable[Conversation]) -> 
     )
 
 
-def render_counts(extension: Extension) -> str:
+def render_counts(extension: Extension, counts: dict[str, int] | None = None) -> str:
     """The tab counts, out of band (the badges carry ``hx-swap-oob`` themselves)."""
-    return render("tab_counts", **counts_context(extension))
+    return render("tab_counts", **counts_context(extension, counts))
 
 
 # -- threads and bubbles ---------------------------------------------------------------------

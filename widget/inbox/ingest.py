@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from widget.access import mailbox_of
 from widget.extensions import db
+from widget.inbox import stored_together
 from widget.inbox.record_rows import (
     attachment_rows,
     conversation_values,
@@ -42,7 +44,6 @@ from widget.inbox.summary import (
     counts_as_unread,
     preview_text,
     refresh_conversation,
-    upsert_statement,
     upsert_statement_for,
 )
 from widget.models import (
@@ -102,6 +103,8 @@ class IngestResult:
     message: Message
     created: bool
     changed: bool
+    # What the statement that stored the message read along (``widget.inbox.read_along``).
+    read_along: dict[str, Any] = field(default_factory=dict)
 
 
 def _pager_group(extension: Extension, parsed: ParsedRecord) -> Conversation | None:
@@ -134,15 +137,16 @@ def _store_new(
     delta: SummaryDelta,
     platform: str,
     content: Mapping[str, bytes],
-) -> tuple[Conversation, Message | None]:
+) -> tuple[Conversation, Message | None, dict[str, Any]]:
     """Find or create the conversation of ``parsed``, apply ``delta`` to its summary and
-    insert the message: the conversation, and the message (None when stored already)."""
+    insert the message: the conversation, the message (None when stored already) and
+    what was read along with it (``widget.inbox.read_along``: PostgreSQL only)."""
     attachments = attachment_rows(parsed, content)
     group = _pager_group(extension, parsed)
     if group is not None:
         apply_deltas({group.id: delta})
         values = message_values(extension, group.id, parsed, platform, content)
-        return group, _insert_message(values, attachments)
+        return group, _insert_message(values, attachments), {}
     row = conversation_row(
         conversation_values(extension, parsed),
         delta,
@@ -153,21 +157,19 @@ def _store_new(
         returned = _session_connection().execute(upsert_statement_for(dialect), row).one()
         conversation = attach(Conversation, returned._asdict())
         values = message_values(extension, conversation.id, parsed, platform, content)
-        return conversation, _insert_message(values, attachments)
-    # PostgreSQL: both in one statement (one round trip fewer per message), the message's
-    # conversation id taken from the upsert's RETURNING inside the statement.
+        return conversation, _insert_message(values, attachments), {}
+    # PostgreSQL: one statement (``stored_together``), the receivers' reads with it.
     values = message_values(extension, None, parsed, platform, content)
     del values["conversation_id"]
     values = {**_UNSET_MESSAGE_COLUMNS, **values}
-    statement = _store_new_statement(tuple(row), tuple(values))
-    params = {**row, **{f"m_{key}": value for key, value in values.items()}}
-    returned = _session_connection().execute(statement, params).one()._asdict()
-    message_id = returned.pop("message_id")
+    returned, message_id, values_read = stored_together.store(
+        _session_connection(), extension.id, row, values
+    )
     conversation = attach(Conversation, returned)
     if message_id is None:
-        return conversation, None
+        return conversation, None, {}
     values["conversation_id"] = conversation.id
-    return conversation, _attached_message(values, message_id, attachments)
+    return conversation, _attached_message(values, message_id, attachments), values_read
 
 
 def _session_connection():
@@ -189,34 +191,6 @@ def _insert_message_statement(dialect: str):
         .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
         .returning(Message.__table__.c.id)
     )
-
-
-@functools.cache
-def _store_new_statement(conversation_keys: tuple[str, ...], message_keys: tuple[str, ...]):
-    """PostgreSQL: ``upsert_statement`` of the conversation and the message's ``INSERT ...
-    ON CONFLICT DO NOTHING`` as one statement; its row is the conversation's columns and
-    ``message_id`` (NULL when the message was stored already). Message values are bound
-    as ``m_<column>``; built once per set of keys."""
-    conversations = Conversation.__table__
-    upserted = upsert_statement(
-        core=True,
-        values={key: bindparam(key, type_=conversations.c[key].type) for key in conversation_keys},
-    ).cte("upserted")
-    messages = Message.__table__
-    inserted = (
-        dialect_insert(messages)
-        .from_select(
-            [*message_keys, "conversation_id"],
-            select(
-                *(bindparam(f"m_{key}", type_=messages.c[key].type) for key in message_keys),
-                upserted.c.id,
-            ),
-        )
-        .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
-        .returning(messages.c.id)
-        .cte("inserted")
-    )
-    return select(upserted, select(inserted.c.id).scalar_subquery().label("message_id"))
 
 
 def _insert_message(values: dict, attachments: list[dict]) -> Message | None:
@@ -268,11 +242,11 @@ def ingest_record(
         if found is not None:
             return found
     delta = new_message_delta(parsed)
-    conversation, message = _store_new(extension, parsed, delta, platform, content)
+    conversation, message, values_read = _store_new(extension, parsed, delta, platform, content)
     if message is not None:
         set_committed_value(message, "conversation", conversation)
         send_ingested(extension, [message])
-        return IngestResult(message=message, created=True, changed=True)
+        return IngestResult(message=message, created=True, changed=True, read_along=values_read)
     # Stored already (delivered twice, or by another worker meanwhile): take the delta
     # back, then treat the record as a version of the stored message.
     apply_deltas({conversation.id: SummaryDelta(-delta.alive, -delta.unread, latest_may_go=True)})

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, union_all
+from sqlalchemy.sql.selectable import CTE
 
 from widget.access import (
     Mailbox,
@@ -183,13 +185,47 @@ _UNREAD_BY_CHANNEL = (
 
 def unread_counts(actor: Extension) -> dict[str, int]:
     """Return unread inbound messages per tab, ``all`` included, of what ``actor`` may read."""
-    counts = dict.fromkeys(TABS, 0)
     # Columns only, no objects: the session's connection runs it without the ORM layer.
-    rows = db.session.connection().execute(_UNREAD_BY_CHANNEL, actor_params(actor))
-    for channel, total in rows:
+    return counts_by_tab(db.session.connection().execute(_UNREAD_BY_CHANNEL, actor_params(actor)))
+
+
+def counts_by_tab(totals: Iterable[Sequence] | None) -> dict[str, int]:
+    """``unread_counts``' answer from (channel, total) pairs; None: nothing unread."""
+    counts = dict.fromkeys(TABS, 0)
+    for channel, total in totals or ():
         counts[Channel(channel).value] = int(total or 0)
     counts["all"] = sum(counts[t] for t in TABS if t != "all")
     return counts
+
+
+# The name the tab counts are read along under (``widget.inbox.read_along``).
+UNREAD_COUNTS = "unread_counts"
+
+
+def unread_counts_after(upserted: CTE) -> ColumnElement:
+    """``unread_counts``' (channel, total) pairs as one JSON value, for the statement that
+    stores a new message (``widget.inbox.read_along``): the conversation it upserts
+    (``upserted``) counts as the statement leaves it, every other one as stored."""
+    alive = Availability.ALIVE
+    others = select(
+        Conversation.channel.label("channel"), Conversation.unread_count.label("unread")
+    ).where(
+        conversations_visible_to(),
+        Conversation.availability == alive,
+        Conversation.unread_count > 0,
+        Conversation.id != select(upserted.c.id).scalar_subquery(),
+    )
+    this_one = select(upserted.c.channel, upserted.c.unread_count).where(
+        upserted.c.availability == alive, upserted.c.unread_count > 0
+    )
+    both = union_all(others, this_one).subquery()
+    totals = (
+        select(both.c.channel, func.sum(both.c.unread).label("total"))
+        .group_by(both.c.channel)
+        .subquery()
+    )
+    pairs = func.json_agg(func.json_build_array(totals.c.channel, totals.c.total))
+    return select(pairs).scalar_subquery()
 
 
 def thread_messages(

@@ -65,8 +65,14 @@ class Frame:
     notice: dict[str, str] | None = None
 
 
-def message_changes(extension: Extension, messages: Iterable[Message], reason: str) -> Frame:
-    """The frame for ``messages`` of ``extension`` that changed for ``reason``."""
+def message_changes(
+    extension: Extension,
+    messages: Iterable[Message],
+    reason: str,
+    counts: dict[str, int] | None = None,
+) -> Frame:
+    """The frame for ``messages`` of ``extension`` that changed for ``reason``; the tab
+    ``counts`` are read unless given."""
     messages = sorted(messages, key=lambda m: (m.created_at, m.id))
     conversations: dict[int, Conversation] = {}
     for message in messages:
@@ -86,7 +92,7 @@ def message_changes(extension: Extension, messages: Iterable[Message], reason: s
             parts.append(insert("ul", "rows", "afterbegin", row_html))
         else:
             parts.append(render("row", **fragments.row_context(extension, row, oob=True)))
-    parts.append(fragments.render_counts(extension))
+    parts.append(fragments.render_counts(extension, counts))
     notice = None
     if reason not in ROW_ONLY_REASONS:
         for conversation in conversations.values():

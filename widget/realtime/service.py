@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from widget.access import mailbox_of
 from widget.errors import Conflict
 from widget.extensions import db
+from widget.inbox.service import UNREAD_COUNTS
 from widget.models import (
     Conversation,
     Extension,
@@ -170,7 +171,7 @@ def publish_message_changes(
 
 
 def stage_message_changes(
-    extension: Extension, messages=(), reason: str = "", **_
+    extension: Extension, messages=(), reason: str = "", read_along=None, **_
 ) -> tuple[str, str, int, dict | None] | None:
     """``messages_staged`` receiver: render the frame once and log it in the change's own
     transaction; ``on_messages_changed`` publishes it after the commit.
@@ -192,7 +193,9 @@ def stage_message_changes(
                 # for the page than applying a frame the size of the page.
                 frame = frames.Frame(html=frames.refresh(extension, stamp()))
             else:
-                frame = frames.message_changes(extension, messages, reason)
+                # The tab counts may have been read by the statement that stored them.
+                counts = (read_along or {}).get(UNREAD_COUNTS)
+                frame = frames.message_changes(extension, messages, reason, counts)
         except SQLAlchemyError:
             # The database failed under the change itself (a restart, a lost connection):
             # its transaction cannot commit, so the change fails as a whole (a 503), rather
