@@ -79,6 +79,8 @@ def test_page_read_receipt_and_typing_between_two_colleagues(browser, live_serve
         alice_thread.get_by_role("button", name="Send").click()
         sent = alice_thread.locator("li.bubble.outbound", has_text="Lunch at noon?")
         expect(sent).to_have_count(1)
+        expect(sent).to_have_attribute("data-read-by", "0")
+        unread_render = sent.evaluate("el => el.outerHTML")
 
         # Bob's list shows it on top, unread, without a reload; the text stays text.
         top = bob.locator("#rows > li.row").first
@@ -91,6 +93,14 @@ def test_page_read_receipt_and_typing_between_two_colleagues(browser, live_serve
         top.locator(".row-main").click()
         bob_thread = bob.locator(f"#thread article[data-conversation-id='{bob_thread_id}']")
         expect(bob_thread.locator("li.bubble.inbound", has_text="Lunch at noon?")).to_be_visible()
+        expect(sent.locator(".receipt")).to_have_text("Read by Bob Martinez ✓")
+        # A render from before the read arriving late (an answer overtaken by the receipt's
+        # frame) leaves the receipt; a render as new as the shown one still replaces it.
+        _swap_out_of_band(sent, unread_render)
+        expect(sent.locator(".receipt")).to_have_text("Read by Bob Martinez ✓")
+        read_render = sent.evaluate("el => el.outerHTML")
+        _swap_out_of_band(sent, read_render.replace("<li ", '<li data-probe="newer" ', 1))
+        expect(sent).to_have_attribute("data-probe", "newer")
         expect(sent.locator(".receipt")).to_have_text("Read by Bob Martinez ✓")
 
         # Bob types: Alice sees it; five quiet seconds later it is gone.
@@ -117,6 +127,15 @@ def test_page_read_receipt_and_typing_between_two_colleagues(browser, live_serve
     finally:
         alice_context.close()
         bob_context.close()
+
+
+def _swap_out_of_band(element, element_html: str) -> None:
+    """Apply ``element_html`` in ``element``'s page as a frame or an answer would: an
+    out-of-band swap by id."""
+    element.evaluate(
+        "(_, html) => htmx.swap(document.body, html, {swapStyle: 'none'})",
+        element_html.replace("<li ", '<li hx-swap-oob="true" ', 1),
+    )
 
 
 def _sign_in(page, url: str, number: str) -> None:

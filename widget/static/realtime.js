@@ -158,10 +158,24 @@
   // Ids are unique: an element inserted out of band replaces any element with its id.
   // That moves a conversation row to the top, and keeps a bubble single when both the
   // reply's response and the websocket bring it, in either order.
+  // A bubble's read receipts only grow, and the renders of one bubble race each other (the
+  // sender's own answer, their frame, the receipt's frame): one listing fewer readers than
+  // the bubble shown is older, and the shown one stays.
+  function olderBubble(el, old) {
+    var readBy = el.getAttribute("data-read-by");
+    var shown = old.getAttribute("data-read-by");
+    return readBy !== null && shown !== null && Number(readBy) < Number(shown);
+  }
+
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     Array.from(event.detail.fragment.children || []).forEach(function (el) {
       var old = el.id && document.getElementById(el.id);
+      if (old && olderBubble(el, old)) {
+        if (old === target) event.detail.shouldSwap = false;
+        else el.remove();
+        return;
+      }
       if (old) keepSearchMatch(old, el);
       if (old && old !== target) old.remove();
     });
