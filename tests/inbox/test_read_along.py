@@ -1,6 +1,6 @@
 """PostgreSQL: the statement that stores a new message reads, along with it, what the
-message's receivers need (``widget.inbox.read_along``): the tab counts for its push and
-the owner's auto-log switch. What it read must be what a read afterwards gives."""
+message's receivers need (``widget.inbox.read_along``): the tab counts and contact names
+for its push and the owner's auto-log switch. What it read must be what a read afterwards gives."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from tests.inbox.summary_check import assert_summaries_exact
 from tests.inbox.test_ingest_cost import inbound_cost, thread_of
 from tests.mailbox import ALICE_NUMBER, BOB_NUMBER, JANE, MARCO, build_mailbox
 from tests.records import T0, minutes, sms, voicemail
+from widget.contacts.service import names_for
 from widget.extensions import db
 from widget.inbox.ingest import ingest_record
+from widget.inbox.presenters import message_addresses
 from widget.inbox.service import UNREAD_COUNTS, unread_counts
 from widget.models import CrmConnection, Extension, RealtimeEvent
+from widget.realtime.frames import NAMES
 
 pytestmark = pytest.mark.postgres
 
@@ -81,7 +84,29 @@ def test_the_auto_log_switch_is_read_along(pg_app):
         assert off.read_along["auto_log"] is False
 
 
-def test_an_inbound_notification_on_postgresql_is_four_statements_with_the_counts_pushed(
+def test_the_names_read_along_are_the_names_the_frame_would_look_up(pg_app):
+    with pg_app.app_context():
+        mailbox = build_mailbox()
+        db.session.commit()
+        steps = [
+            sms("n1", other=JANE, own=ALICE_NUMBER),  # a directory contact
+            sms("n2", other=MARCO, own=ALICE_NUMBER, direction="Outbound"),  # a personal one
+            sms("n3", other=JANE, own=ALICE_NUMBER, extra_recipients=(MARCO, BOB_NUMBER)),
+            sms("n4", other=OTHER, own=ALICE_NUMBER),  # nobody known but Alice's own number
+            voicemail("n5", caller=MARCO, own=ALICE_NUMBER),
+        ]
+        for record in steps:
+            result = ingest_record(mailbox.alice, record, "ringcentral")
+            message = result.message
+            shown = set(message.conversation.addresses) | message_addresses([message])
+            assert result.read_along[NAMES] == names_for(mailbox.alice, shown), record["id"]
+        # Bob's personal contacts are his: Marco has no name in his mailbox.
+        bobs = ingest_record(mailbox.bob, sms("n6", other=MARCO, own=BOB_NUMBER), "ringcentral")
+        assert MARCO not in bobs.read_along[NAMES]
+        assert bobs.read_along[NAMES][BOB_NUMBER] == "Bob Martinez"
+
+
+def test_an_inbound_notification_on_postgresql_is_three_statements_with_counts_and_names(
     pg_app,
 ):
     with pg_app.app_context():
@@ -91,15 +116,19 @@ def test_an_inbound_notification_on_postgresql_is_four_statements_with_the_count
         inbound_cost(JANE, "warm-up")
         counted = inbound_cost(JANE, "counted")
         # The extension the notification names; the store, with the reads along; the
-        # contact names; the push's event.
-        assert counted["statements"] == 4, "\n".join(s[:120] for s in counted["sql"])
+        # push's event.
+        assert counted["statements"] == 3, "\n".join(s[:120] for s in counted["sql"])
         reads_alone = [
             s
             for s in counted["sql"]
             if s.lstrip().startswith("SELECT")
-            and ("crm_connections" in s or "sum(conversations.unread_count)" in s)
+            and any(
+                read in s
+                for read in ("crm_connections", "sum(conversations.unread_count)", "contacts")
+            )
         ]
         assert not reads_alone
         frame = db.session.scalar(select(RealtimeEvent.html).order_by(RealtimeEvent.id.desc()))
         assert 'id="count-text" class="badge" data-count="2"' in frame
+        assert "Jane Roe" in frame
         assert unread_counts(db.session.get(Extension, alice_id))["text"] == 2

@@ -8,9 +8,22 @@ statement for every source and a whole page of rows.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import String, bindparam, case, cast, literal, null, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from widget.access import actor_params, personal_to
 from widget.extensions import db
@@ -40,15 +53,22 @@ def _phone_led(account_id_column, dialect: str):
 
 @functools.cache
 def _names_lookup(dialect: str):
-    """The one statement behind ``names_for``; parameters: account_id, the actor's, addresses.
+    """The one statement behind ``names_for``; parameters: ``names_params``.
 
     All sources share one round trip and no ORM entities are built; "rank" orders them
-    by precedence. Extension numbers and phone numbers never collide ("101" is not
-    "+1..."), so those two share a rank.
+    by precedence.
     """
+    lookup = _names_union(dialect).subquery()
+    return select(lookup).order_by(lookup.c.rank)
+
+
+def _names_union(dialect: str):
+    """Every source's matches as (address, rank, first_name, last_name, company).
+    Extension numbers and phone numbers never collide ("101" is not "+1..."), so those
+    two share a rank."""
     account_id = bindparam("account_id")
     no_text = cast(null(), String)
-    lookup = union_all(
+    return union_all(
         select(
             Extension.extension_number.label("address"),
             literal(0).label("rank"),
@@ -82,24 +102,39 @@ def _names_lookup(dialect: str):
             ),
             one_of(ContactPhone.e164, "addresses", dialect),
         ),
-    ).subquery()
-    return select(lookup).order_by(lookup.c.rank)
+    )
+
+
+def names_params(extension: Extension, addresses: Iterable[str]) -> dict:
+    """The parameters of ``names_for``'s statement (and of ``names_json``)."""
+    wanted = sorted({a for a in addresses if a})
+    return {"account_id": extension.account_id, **actor_params(extension), "addresses": wanted}
 
 
 def names_for(extension: Extension, addresses: Iterable[str]) -> dict[str, str]:
     """Return ``{address: name}`` for every address some visible contact matches."""
-    wanted = sorted({a for a in addresses if a})
-    if not wanted:
+    params = names_params(extension, addresses)
+    if not params["addresses"]:
         return {}
     # Columns only, no objects: the session's connection runs it without the ORM layer.
-    rows = db.session.connection().execute(
-        _names_lookup(dialect_name()),
-        {"account_id": extension.account_id, **actor_params(extension), "addresses": wanted},
-    )
+    rows = db.session.connection().execute(_names_lookup(dialect_name()), params)
+    return names_from_rows(rows)
+
+
+def names_from_rows(rows: Iterable[Sequence] | None) -> dict[str, str]:
+    """``names_for``'s answer from its statement's rows, in order of rank (None: none)."""
     names: dict[str, str] = {}
-    for address, _rank, first_name, last_name, company in rows:
+    for address, _rank, first_name, last_name, company in rows or ():
         names.setdefault(address, display_name(first_name, last_name, company))
     return names
+
+
+def names_json() -> ColumnElement:
+    """PostgreSQL: ``names_for``'s rows as one JSON array, in order of rank, for a
+    statement that reads them along with its own work (``names_params`` bound)."""
+    lookup = _names_union("postgresql").subquery()
+    row = func.json_build_array(*lookup.c)
+    return select(func.json_agg(aggregate_order_by(row, lookup.c.rank))).scalar_subquery()
 
 
 def addresses_matching(extension: Extension, text: str, limit: int = 200) -> set[str]:

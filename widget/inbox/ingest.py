@@ -163,7 +163,7 @@ def _store_new(
     del values["conversation_id"]
     values = {**_UNSET_MESSAGE_COLUMNS, **values}
     returned, message_id, values_read = stored_together.store(
-        _session_connection(), extension.id, row, values
+        _session_connection(), extension, row, values
     )
     conversation = attach(Conversation, returned)
     if message_id is None:

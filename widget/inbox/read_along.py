@@ -10,7 +10,8 @@ returns, and a conversion of the value. The values reach ``messages_staged``'s r
 as ``read_along`` (name → value); a receiver that finds no value for its name (SQLite, a
 page of records, an update) reads it itself, as before.
 
-Expressions bind the owner as ``widget.access.ACTOR_PARAM``, and may use the statement's
+Expressions bind the owner as ``widget.access.ACTOR_PARAM`` (and what their ``params``
+give), and may use the statement's
 ``upserted`` CTE (the conversation as this statement leaves it): the statement's own
 change is not visible to the rest of it, PostgreSQL evaluating every part of one
 statement on the same snapshot.
@@ -25,15 +26,20 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
+from widget.models import Extension
+
 
 @dataclass(frozen=True)
 class ReadAlong:
     """One value read along: ``name`` as the receivers know it, its ``expression`` built
-    from the statement's ``upserted`` CTE, and ``convert`` applied to what comes back."""
+    from the statement's ``upserted`` CTE, ``convert`` applied to what comes back, and
+    ``params``: what the expression binds besides the owner's id, from the owner, the
+    conversation's row and the message's values (``widget.inbox.stored_together``)."""
 
     name: str
     expression: Callable[[CTE], ColumnElement]
     convert: Callable[[Any], Any] = lambda value: value
+    params: Callable[[Extension, dict, dict], dict] | None = None
 
 
 _registered: dict[str, ReadAlong] = {}

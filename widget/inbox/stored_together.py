@@ -19,7 +19,7 @@ from widget.access import ACTOR_PARAM
 from widget.inbox import read_along
 from widget.inbox.read_along import ReadAlong
 from widget.inbox.summary import upsert_statement
-from widget.models import Conversation, Message
+from widget.models import Conversation, Extension, Message
 from widget.models.queries import dialect_insert
 
 # Message values are bound under this prefix: their names would collide with the
@@ -28,7 +28,7 @@ MESSAGE_PREFIX = "m_"
 
 
 def store(
-    connection: Connection, owner_id: int, row: dict, values: dict
+    connection: Connection, owner: Extension, row: dict, values: dict
 ) -> tuple[dict, int | None, dict[str, Any]]:
     """Upsert the conversation ``row`` (``conversation_row``) and insert the message of
     ``values`` (every column but its id and its conversation's).
@@ -39,7 +39,10 @@ def store(
     reads = read_along.registered()
     statement = _statement(tuple(row), tuple(values), reads)
     params = {**row, **{MESSAGE_PREFIX + key: value for key, value in values.items()}}
-    params[ACTOR_PARAM] = owner_id
+    params[ACTOR_PARAM] = owner.id
+    for read in reads:
+        if read.params is not None:
+            params.update(read.params(owner, row, values))
     returned = connection.execute(statement, params).one()._asdict()
     message_id = returned.pop("message_id")
     values_read = read_along.taken_from(returned, reads)

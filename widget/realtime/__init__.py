@@ -18,10 +18,16 @@ bp = Blueprint("realtime", __name__)
 
 
 def init_app(app: Flask) -> None:
-    """Register the views, the broker, the outbox sweeper and the push receivers."""
+    """Register the views, the broker, the outbox sweeper and the push receivers, with
+    the names a new message's frame shows read along with it."""
+    from widget.contacts.service import names_from_rows, names_json
     from widget.crm_logging.outcomes import log_state_changed
+    from widget.inbox import read_along
     from widget.inbox.ingest import messages_changed, messages_staged
-    from widget.realtime import tasks  # noqa: F401 (registers the outbox sweeper)
+    from widget.realtime import (
+        frames,
+        tasks,  # noqa: F401 (registers the outbox sweeper)
+    )
     from widget.realtime.broker import InProcessBroker
     from widget.realtime.connection import MAX_CLIENT_FRAME
     from widget.realtime.quota import SocketQuota
@@ -61,6 +67,14 @@ def init_app(app: Flask) -> None:
     app.extensions["realtime_watch"] = LogWatch(app)
     messages_changed.connect(on_messages_changed)
     messages_staged.connect(stage_message_changes)
+    read_along.register(
+        read_along.ReadAlong(
+            frames.NAMES,
+            lambda _upserted: names_json(),
+            names_from_rows,
+            frames.new_message_names_params,
+        )
+    )
     log_state_changed.connect(push_log_status)
     app.register_blueprint(bp)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import current_app, has_request_context
 from markupsafe import escape
 
-from widget.contacts.service import names_for
+from widget.contacts.service import names_for, names_params
 from widget.crm_logging import status_block
 from widget.inbox import fragments
 from widget.inbox.fragments import render
@@ -32,6 +32,8 @@ from widget.models import Availability, Conversation, Direction, Extension, Mess
 MOVING_REASONS = {"created", "restored"}
 # Read state never shows on a bubble: only the row and the counts change.
 ROW_ONLY_REASONS = {"read", "unread"}
+# The name the frame's contact names are read along under (``widget.inbox.read_along``).
+NAMES = "names"
 
 
 @contextmanager
@@ -70,17 +72,20 @@ def message_changes(
     messages: Iterable[Message],
     reason: str,
     counts: dict[str, int] | None = None,
+    names: dict[str, str] | None = None,
 ) -> Frame:
     """The frame for ``messages`` of ``extension`` that changed for ``reason``; the tab
-    ``counts`` are read unless given."""
+    ``counts`` and the ``names`` of the addresses shown are read unless given (for one
+    new message, by the statement storing it: ``new_message_names_params``)."""
     messages = sorted(messages, key=lambda m: (m.created_at, m.id))
     conversations: dict[int, Conversation] = {}
     for message in messages:
         conversations.setdefault(message.conversation_id, message.conversation)
     alive = [c for c in conversations.values() if c.availability == Availability.ALIVE]
-    # One name lookup serves the rows and the bubbles.
-    addresses = {a for c in conversations.values() for a in c.addresses}
-    names = names_for(extension, addresses | message_addresses(messages))
+    if names is None:
+        # One name lookup serves the rows and the bubbles.
+        addresses = {a for c in conversations.values() for a in c.addresses}
+        names = names_for(extension, addresses | message_addresses(messages))
     rows = {view.conversation.id: view for view in fragments.rows(extension, alive, names)}
     parts: list[str] = []
     for conversation in conversations.values():
@@ -100,6 +105,16 @@ def message_changes(
             parts.extend(_bubble_parts(extension, conversation, own, reason, names))
             notice = notice or _notice(own, rows.get(conversation.id), reason)
     return Frame(html="".join(parts), notice=notice)
+
+
+def new_message_names_params(owner: Extension, conversation_row: dict, values: dict) -> dict:
+    """The parameters of the names read along with one new message (``names_json``):
+    the addresses its frame shows, its conversation's and its own, taken from the row
+    and the values being stored (``Conversation.addresses``, ``message_addresses``)."""
+    addresses = {a for a in conversation_row["participants"].split(",") if a}
+    addresses.add(values["from_address"])
+    addresses.update(party.get("address") or "" for party in values["to_parties"])
+    return names_params(owner, addresses)
 
 
 def _bubble_parts(extension, conversation, messages, reason, names) -> list[str]:

@@ -193,9 +193,11 @@ def stage_message_changes(
                 # for the page than applying a frame the size of the page.
                 frame = frames.Frame(html=frames.refresh(extension, stamp()))
             else:
-                # The tab counts may have been read by the statement that stored them.
-                counts = (read_along or {}).get(UNREAD_COUNTS)
-                frame = frames.message_changes(extension, messages, reason, counts)
+                # The statement that stored them may have read the counts and names.
+                known = read_along or {}
+                frame = frames.message_changes(
+                    extension, messages, reason, known.get(UNREAD_COUNTS), known.get(frames.NAMES)
+                )
         except SQLAlchemyError:
             # The database failed under the change itself (a restart, a lost connection):
             # its transaction cannot commit, so the change fails as a whole (a 503), rather
