@@ -306,9 +306,13 @@ def message_addresses(messages: Iterable[Message]) -> set[str]:
     """Every sender and recipient address in ``messages``."""
     addresses = set()
     for message in messages:
-        addresses.add(message.from_address)
-        addresses.update(p.get("address") or "" for p in message.to_parties)
+        addresses |= party_addresses(message.from_address, message.to_parties)
     return addresses
+
+
+def party_addresses(from_address: str, to_parties: list[dict]) -> set[str]:
+    """The sender's and recipients' addresses of one message, from its columns."""
+    return {from_address, *(party.get("address") or "" for party in to_parties)}
 
 
 def sender_names(

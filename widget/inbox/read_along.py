@@ -11,10 +11,9 @@ as ``read_along`` (name → value); a receiver that finds no value for its name 
 page of records, an update) reads it itself, as before.
 
 Expressions bind the owner as ``widget.access.ACTOR_PARAM`` (and what their ``params``
-give), and may use the statement's
-``upserted`` CTE (the conversation as this statement leaves it): the statement's own
-change is not visible to the rest of it, PostgreSQL evaluating every part of one
-statement on the same snapshot.
+give), and may use the statement's ``upserted`` CTE (the conversation as this statement
+leaves it): the statement's own change is not visible to the rest of it, PostgreSQL
+evaluating every part of one statement on the same snapshot.
 """
 
 from __future__ import annotations

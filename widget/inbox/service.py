@@ -172,13 +172,15 @@ def _has_restorable_messages():
 
 
 # Every push and every list runs it: built once, run with the actor's parameters.
+def _counted_unread(columns) -> tuple[ColumnElement[bool], ...]:
+    """A conversation (``columns``: the table's or a CTE's) counts in the tabs while
+    it is alive and holds unread messages."""
+    return columns.availability == Availability.ALIVE, columns.unread_count > 0
+
+
 _UNREAD_BY_CHANNEL = (
     select(Conversation.channel, func.sum(Conversation.unread_count))
-    .where(
-        conversations_visible_to(),
-        Conversation.availability == Availability.ALIVE,
-        Conversation.unread_count > 0,
-    )
+    .where(conversations_visible_to(), *_counted_unread(Conversation.__table__.c))
     .group_by(Conversation.channel)
 )
 
@@ -206,17 +208,15 @@ def unread_counts_after(upserted: CTE) -> ColumnElement:
     """``unread_counts``' (channel, total) pairs as one JSON value, for the statement that
     stores a new message (``widget.inbox.read_along``): the conversation it upserts
     (``upserted``) counts as the statement leaves it, every other one as stored."""
-    alive = Availability.ALIVE
     others = select(
         Conversation.channel.label("channel"), Conversation.unread_count.label("unread")
     ).where(
         conversations_visible_to(),
-        Conversation.availability == alive,
-        Conversation.unread_count > 0,
+        *_counted_unread(Conversation.__table__.c),
         Conversation.id != select(upserted.c.id).scalar_subquery(),
     )
     this_one = select(upserted.c.channel, upserted.c.unread_count).where(
-        upserted.c.availability == alive, upserted.c.unread_count > 0
+        *_counted_unread(upserted.c)
     )
     both = union_all(others, this_one).subquery()
     totals = (

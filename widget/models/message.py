@@ -77,6 +77,11 @@ def participants_key(addresses: list[str]) -> str:
     return "," + ",".join(sorted(addresses)) + ","
 
 
+def participants_in(key: str) -> list[str]:
+    """The other parties of a ``participants_key``, in its order."""
+    return [p for p in key.split(",") if p]
+
+
 class Conversation(db.Model):
     """Every message of one extension with the same other parties on one channel.
 
@@ -133,7 +138,7 @@ class Conversation(db.Model):
 
     @property
     def addresses(self) -> list[str]:
-        return [p for p in self.participants.split(",") if p]
+        return participants_in(self.participants)
 
 
 class Message(db.Model):

@@ -24,8 +24,9 @@ from widget.crm_logging import status_block
 from widget.inbox import fragments
 from widget.inbox.fragments import render
 from widget.inbox.ingest import preview_text
-from widget.inbox.presenters import message_addresses
+from widget.inbox.presenters import message_addresses, party_addresses
 from widget.models import Availability, Conversation, Direction, Extension, Message
+from widget.models.message import participants_in
 
 # A new or restored message moves its conversation to the top of the list; other
 # changes (read state, delivery status, a deleted older message) update it in place.
@@ -111,9 +112,8 @@ def new_message_names_params(owner: Extension, conversation_row: dict, values: d
     """The parameters of the names read along with one new message (``names_json``):
     the addresses its frame shows, its conversation's and its own, taken from the row
     and the values being stored (``Conversation.addresses``, ``message_addresses``)."""
-    addresses = {a for a in conversation_row["participants"].split(",") if a}
-    addresses.add(values["from_address"])
-    addresses.update(party.get("address") or "" for party in values["to_parties"])
+    addresses = set(participants_in(conversation_row["participants"]))
+    addresses |= party_addresses(values["from_address"], values["to_parties"])
     return names_params(owner, addresses)
 
 
